@@ -1,0 +1,1 @@
+"""Code shared by every marketplace service. It never imports a service."""

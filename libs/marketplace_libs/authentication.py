@@ -1,0 +1,79 @@
+"""DRF authentication and permissions from the platform's access tokens.
+
+Every service verifies the token itself (defence in depth behind the gateway)
+and authorises by the token's claims; no service keeps a copy of the users.
+"""
+
+from __future__ import annotations
+
+from rest_framework import authentication, exceptions, permissions
+
+from .request_context import user_id_var
+from .tokens import TokenRejected, VerifiedToken, get_verifier
+
+
+class TokenUser:
+    """The caller, as the access token describes them."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    def __init__(self, token: VerifiedToken):
+        self.token = token
+        self.id = token.user_id
+        self.pk = token.user_id
+        self.username = token.username
+        self.roles = token.roles
+
+    @property
+    def is_staff(self) -> bool:
+        return "staff" in self.roles
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def __str__(self) -> str:
+        return self.username or self.id
+
+
+def bearer_token(authorization_header: str | None) -> str | None:
+    """The token of ``Authorization: Bearer <token>``; raises TokenRejected for another scheme."""
+    if not authorization_header:
+        return None
+    scheme, _, token = authorization_header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenRejected("token_invalid", "Use 'Authorization: Bearer <access token>'.")
+    return token.strip()
+
+
+class AccessTokenAuthentication(authentication.BaseAuthentication):
+    www_authenticate_realm = "marketplace"
+
+    def authenticate(self, request):
+        try:
+            raw = bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+            if raw is None:
+                return None
+            token = get_verifier().verify(raw)
+        except TokenRejected as rejection:
+            raise exceptions.AuthenticationFailed(rejection.detail, code=rejection.code) from None
+        user_id_var.set(token.user_id)
+        return TokenUser(token), token
+
+    def authenticate_header(self, request):
+        return f'Bearer realm="{self.www_authenticate_realm}"'
+
+
+class HasRole(permissions.BasePermission):
+    """``permission_classes = [HasRole.named("seller")]``."""
+
+    role = ""
+
+    @classmethod
+    def named(cls, role: str):
+        return type(f"Has{role.title()}Role", (cls,), {"role": role, "message": f"This needs the '{role}' role."})
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and getattr(user, "has_role", lambda _r: False)(self.role))

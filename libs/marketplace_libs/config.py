@@ -1,0 +1,108 @@
+"""The platform's configuration, read once from the environment.
+
+With nothing set, everything runs on embedded defaults (SQLite files, an
+in-memory broker, in-process caches); each ``MARKETPLACE_*_URL`` switches one
+part to its real server. ``MARKETPLACE_ENV=production`` refuses every insecure
+default and names the variables that are missing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import environ
+
+from .topology import REPO_ROOT, gateway_port, service
+
+
+class ImproperlyConfiguredPlatform(RuntimeError):
+    pass
+
+
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    environment: str
+    secret_key: str
+    database_url: str | None
+    broker_url: str | None
+    redis_url: str | None
+    elasticsearch_url: str | None
+    email_url: str | None
+    jwks_url: str
+    public_url: str
+    var_dir: Path
+    debug: bool
+    allowed_hosts: list[str]
+    web_concurrency: int
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+def read_config(env: environ.Env | None = None) -> PlatformConfig:
+    env = env or environ.Env()
+    environment = env.str("MARKETPLACE_ENV", default="development")
+    if environment not in {"development", "production"}:
+        raise ImproperlyConfiguredPlatform(
+            f"MARKETPLACE_ENV must be 'development' or 'production', not {environment!r}"
+        )
+    auth_url = service("auth").local_url
+    config = PlatformConfig(
+        environment=environment,
+        secret_key=env.str("MARKETPLACE_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY),
+        database_url=env.str("MARKETPLACE_DATABASE_URL", default=None) or None,
+        broker_url=env.str("MARKETPLACE_BROKER_URL", default=None) or None,
+        redis_url=env.str("MARKETPLACE_REDIS_URL", default=None) or None,
+        elasticsearch_url=env.str("MARKETPLACE_ELASTICSEARCH_URL", default=None) or None,
+        email_url=env.str("MARKETPLACE_EMAIL_URL", default=None) or None,
+        jwks_url=env.str(
+            "MARKETPLACE_AUTH_JWKS_URL", default=f"{auth_url}/api/auth/.well-known/jwks.json"
+        ),
+        public_url=env.str("MARKETPLACE_PUBLIC_URL", default=f"http://127.0.0.1:{gateway_port()}").rstrip("/"),
+        var_dir=Path(env.str("MARKETPLACE_VAR_DIR", default=str(REPO_ROOT / "var"))),
+        debug=env.bool("MARKETPLACE_DEBUG", default=False),
+        allowed_hosts=env.list("MARKETPLACE_ALLOWED_HOSTS", default=["*"]),
+        web_concurrency=env.int("MARKETPLACE_WEB_CONCURRENCY", default=2),
+    )
+    if config.production:
+        ensure_production_ready(config)
+    return config
+
+
+def ensure_production_ready(config: PlatformConfig) -> None:
+    problems = []
+    if config.secret_key == DEVELOPMENT_SECRET_KEY:
+        problems.append("MARKETPLACE_SECRET_KEY is not set")
+    for name, value in (
+        ("MARKETPLACE_DATABASE_URL", config.database_url),
+        ("MARKETPLACE_BROKER_URL", config.broker_url),
+        ("MARKETPLACE_REDIS_URL", config.redis_url),
+    ):
+        if not value:
+            problems.append(f"{name} is not set (embedded defaults are for development only)")
+    if config.debug:
+        problems.append("MARKETPLACE_DEBUG must be off")
+    if "*" in config.allowed_hosts:
+        problems.append("MARKETPLACE_ALLOWED_HOSTS must name the hosts instead of '*'")
+    if problems:
+        raise ImproperlyConfiguredPlatform(
+            "MARKETPLACE_ENV=production refuses insecure defaults: " + "; ".join(problems)
+        )
+
+
+def require_secret(name: str, development_default: str) -> str:
+    """A secret that has a development default but must be set in production."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if os.environ.get("MARKETPLACE_ENV", "development") == "production":
+        raise ImproperlyConfiguredPlatform(
+            f"MARKETPLACE_ENV=production refuses insecure defaults: {name} is not set"
+        )
+    return development_default

@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import OutboxEvent
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ("event_type", "occurred_at", "published_at", "attempts", "correlation_id")
+    list_filter = ("event_type", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("id", "correlation_id", "aggregate_id")
+    readonly_fields = [field.name for field in OutboxEvent._meta.fields]

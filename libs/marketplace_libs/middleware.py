@@ -1,0 +1,98 @@
+"""Middleware every service installs: request ids and one access-log line per request."""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+
+from .request_context import accept_request_id, request_id_var, user_id_var
+
+access_log = structlog.get_logger("marketplace.access")
+
+
+class RequestIdMiddleware:
+    """Takes the caller's X-Request-ID (or makes one) and returns it on every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = accept_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        request_token = request_id_var.set(request_id)
+        user_token = user_id_var.set(None)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(request_token)
+        response["X-Request-ID"] = request_id
+        self._log(request, response, started, request_id)
+        user_id_var.reset(user_token)
+        return response
+
+    @staticmethod
+    def _log(request, response, started, request_id):
+        user = getattr(request, "user", None)
+        user_id = str(user.pk) if getattr(user, "is_authenticated", False) else user_id_var.get()
+        access_log.info(
+            "request",
+            request_id=request_id,
+            user_id=user_id,
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
+class ProblemFallbackMiddleware:
+    """Turns Django's bare error responses (an empty 405, a CSRF 403...) on API paths into problem+json.
+
+    DRF's errors and the ``handler*`` views already answer problem+json; this catches the rest,
+    so no client of the API ever has to parse an HTML error page.
+    """
+
+    _PASS_THROUGH_PREFIXES = ("/admin/", "/static/")
+    _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or request.path.startswith(self._PASS_THROUGH_PREFIXES):
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith(("application/problem+json", "application/json")):
+            return response
+        from .problems import problem_response  # late: problems imports DRF settings
+
+        replacement = problem_response(response.status_code, _detail_for(response.status_code))
+        for header in self._KEPT_HEADERS:
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
+
+
+def _detail_for(status: int) -> str:
+    return {
+        403: "You do not have permission to perform this action.",
+        404: "Not found.",
+        405: "This method is not allowed on this resource.",
+        413: "The request body is too large.",
+    }.get(status, "The request could not be completed.")
+
+
+def client_address(request) -> str:
+    """The caller's address: the gateway's X-Real-IP when the request came through the gateway."""
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = getattr(settings, "MARKETPLACE_TRUSTED_PROXIES", ("127.0.0.1", "::1"))
+    if remote in trusted:
+        forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if forwarded:
+            return forwarded[:64]
+    return remote

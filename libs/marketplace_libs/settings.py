@@ -1,0 +1,181 @@
+"""The settings every service starts from.
+
+A service's settings module is a few lines::
+
+    from marketplace_libs.settings import service_settings
+    globals().update(service_settings("auth", apps=["accounts"]))
+
+and then whatever is its own. Everything here comes from the environment
+(see :mod:`marketplace_libs.config`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import environ
+
+from .config import PlatformConfig, read_config
+from .logging_setup import logging_config
+from .topology import database_name, gateway_port
+
+FRAMEWORK_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_prometheus",
+]
+
+MIDDLEWARE = [
+    "marketplace_libs.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marketplace_libs.middleware.ProblemFallbackMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+
+def database_settings(config: PlatformConfig, service: str) -> dict:
+    name = database_name(service)
+    if not config.database_url:
+        config.var_dir.joinpath("db").mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(config.var_dir / "db" / f"{name}.sqlite3"),
+            "OPTIONS": {"timeout": 20},
+        }
+    parts = urlsplit(config.database_url)
+    url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    database = environ.Env.db_url_config(url)
+    database.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+    database.setdefault("TEST", {})["NAME"] = f"test_{name}"
+    return database
+
+
+def cache_settings(config: PlatformConfig, service: str) -> dict:
+    if config.redis_url:
+        def redis(prefix: str) -> dict:
+            return {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": config.redis_url,
+                "KEY_PREFIX": prefix,
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            }
+
+        # "shared" is read by every service and the gateway (token revocation), so one prefix.
+        return {"default": redis(service), "shared": redis("platform")}
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": service},
+        # Without Redis, a file cache is what separate processes can all see.
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(config.var_dir / "cache" / "shared"),
+        },
+    }
+
+
+def email_settings(config: PlatformConfig) -> dict:
+    if config.email_url:
+        return environ.Env.email_url_config(config.email_url)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(config.var_dir / "mail"),
+    }
+
+
+def service_settings(service: str, *, apps: list[str], config: PlatformConfig | None = None,
+                     urlconf: str = "config.urls") -> dict:
+    config = config or read_config()
+    public_origins = [config.public_url, f"http://127.0.0.1:{gateway_port()}", f"http://localhost:{gateway_port()}"]
+    settings = {
+        "MARKETPLACE_SERVICE": service,
+        "MARKETPLACE_CONFIG": config,
+        "MARKETPLACE_ENV": config.environment,
+        "MARKETPLACE_BROKER_URL": config.broker_url,
+        "MARKETPLACE_REDIS_URL": config.redis_url,
+        "MARKETPLACE_JWKS_URL": config.jwks_url,
+        "MARKETPLACE_PUBLIC_URL": config.public_url,
+        "MARKETPLACE_TOKEN_KEY_SOURCE": "marketplace_libs.tokens.key_source_from_settings",
+        "SECRET_KEY": config.secret_key,
+        "DEBUG": config.debug,
+        "ALLOWED_HOSTS": config.allowed_hosts,
+        "INSTALLED_APPS": [*FRAMEWORK_APPS, *apps],
+        "MIDDLEWARE": list(MIDDLEWARE),
+        "ROOT_URLCONF": urlconf,
+        "DATABASES": {"default": database_settings(config, service)},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "CACHES": cache_settings(config, service),
+        "LOGGING": logging_config(service),
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_TZ": True,
+        "USE_I18N": True,
+        # Every service sits behind the same host, so cookies and statics are kept apart by path.
+        "STATIC_URL": f"/static/{service}/",
+        "STATIC_ROOT": str(config.var_dir / "static" / service),
+        "WHITENOISE_USE_FINDERS": True,
+        "SESSION_COOKIE_NAME": f"{service}_sessionid",
+        "SESSION_COOKIE_PATH": f"/admin/{service}/",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": config.production,
+        "CSRF_COOKIE_NAME": f"{service}_csrftoken",
+        "CSRF_COOKIE_PATH": f"/admin/{service}/",
+        "CSRF_COOKIE_SECURE": config.production,
+        "CSRF_TRUSTED_ORIGINS": environ.Env().list("MARKETPLACE_PUBLIC_ORIGINS", default=public_origins),
+        "USE_X_FORWARDED_HOST": True,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "DATA_UPLOAD_MAX_MEMORY_SIZE": 1024 * 1024,
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": ["marketplace_libs.authentication.AccessTokenAuthentication"],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_PAGINATION_CLASS": "marketplace_libs.pagination.StandardPagination",
+            "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "EXCEPTION_HANDLER": "marketplace_libs.problems.exception_handler",
+            "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+            "PAGE_SIZE": 20,
+        },
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": f"Marketplace {service} service",
+            "VERSION": "1.0.0",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "SCHEMA_PATH_PREFIX": f"/api/{service}/",
+            "COMPONENT_SPLIT_REQUEST": True,
+        },
+        **email_settings(config),
+        "DEFAULT_FROM_EMAIL": environ.Env().str("MARKETPLACE_EMAIL_FROM", default="Marketplace <no-reply@marketplace.local>"),
+    }
+    if config.production:
+        settings.update(SECURE_HSTS_SECONDS=31536000, SESSION_COOKIE_SAMESITE="Lax")
+    return settings

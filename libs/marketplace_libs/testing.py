@@ -1,0 +1,81 @@
+"""Test helpers: a throwaway signing key, token minting, and API clients.
+
+Services' tests use these to make the tokens the auth service would make,
+without running it; the end-to-end tests use them to forge the bad ones
+(expired, signed by another key, ``alg: none``...).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from functools import cache
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .tokens import ALGORITHM, JWKSKeySource
+
+TEST_KID = "test-key"
+
+
+@cache
+def test_private_key(name: str = "default") -> rsa.RSAPrivateKey:
+    """One RSA key per name and test process (generating keys is slow)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def test_jwks(key: rsa.RSAPrivateKey | None = None, kid: str = TEST_KID) -> dict:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk((key or test_private_key()).public_key()))
+    jwk.update(kid=kid, use="sig", alg=ALGORITHM)
+    return {"keys": [jwk]}
+
+
+def test_key_source() -> JWKSKeySource:
+    """Point a service's ``MARKETPLACE_TOKEN_KEY_SOURCE`` here to trust the test key."""
+    return JWKSKeySource(lambda: test_jwks())
+
+
+def mint_token(*, user_id: str | None = None, username: str = "tester", roles=("buyer",),
+               lifetime: int = 900, token_type: str = "access", key: rsa.RSAPrivateKey | None = None,
+               kid: str = TEST_KID, issued_at: float | None = None, **claims) -> str:
+    now = time.time() if issued_at is None else issued_at
+    payload = {
+        "token_type": token_type,
+        "sub": user_id or str(uuid.uuid4()),
+        "username": username,
+        "roles": list(roles),
+        "jti": uuid.uuid4().hex,
+        "iat": int(now),
+        "exp": int(now + lifetime),
+        **claims,
+    }
+    return jwt.encode(payload, key or test_private_key(), algorithm=ALGORITHM, headers={"kid": kid})
+
+
+def unsigned_token(**claims) -> str:
+    """An ``alg: none`` token, which every verifier must refuse."""
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    payload = {"token_type": "access", "sub": str(uuid.uuid4()), "jti": uuid.uuid4().hex,
+               "iat": now, "exp": now + 900, "roles": ["buyer", "staff"], **claims}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(payload)}."
+
+
+def with_claims_of(token: str, **changes) -> str:
+    """The same token with its payload changed and the old signature kept (a tampered token)."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    new_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{new_payload}.{signature}"

@@ -1,0 +1,89 @@
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, username, password=None, **extra):
+        user = self.model(email=self.normalize_email(email).lower(), username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, username, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. Roles are derived: everyone buys; sellers and staff are flags."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased; see the constraint too
+    username = models.CharField(
+        max_length=30,
+        validators=[UnicodeUsernameValidator(), MinLengthValidator(3)],
+        help_text="3 to 30 letters, digits and @/./+/-/_ only.",
+    )
+    is_seller = models.BooleanField(default=False)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Tokens issued before this moment are refused (password change, deactivation).
+    tokens_valid_after = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def roles(self) -> list[str]:
+        roles = ["buyer"]
+        if self.is_seller:
+            roles.append("seller")
+        if self.is_staff:
+            roles.append("staff")
+        return roles
+
+
+class RevokedTokenFamily(models.Model):
+    """A login session whose refresh tokens are all refused: logged out, or a spent token was reused."""
+
+    family = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="revoked_token_families")
+    reason = models.CharField(max_length=30)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.family} ({self.reason})"
+
+
+class PasswordResetRequest(models.Model):
+    """A reset asked for a known account; the link itself travels only in the outbox event."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_requests")
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-requested_at"])]

@@ -1,0 +1,56 @@
+"""Input shapes of the auth API: types and formats only; rules live in services."""
+
+from rest_framework import serializers
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    username = serializers.CharField(min_length=3, max_length=30)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    def validate_username(self, value):
+        from django.contrib.auth.validators import UnicodeUsernameValidator
+
+        UnicodeUsernameValidator()(value)
+        return value
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class PasswordChangeInput(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInput(serializers.Serializer):
+    token = serializers.CharField(max_length=512)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class UserOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    username = serializers.CharField()
+
+
+class MeOutput(UserOutput):
+    roles = serializers.ListField(child=serializers.CharField())
+    date_joined = serializers.DateTimeField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()

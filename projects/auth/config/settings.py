@@ -1,0 +1,47 @@
+from datetime import timedelta
+
+from marketplace_libs.settings import service_settings
+
+globals().update(service_settings("auth", apps=[
+    "rest_framework_simplejwt.token_blacklist",
+    "marketplace_libs.events",
+    "accounts",
+]))
+
+AUTH_USER_MODEL = "accounts.User"
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
+                  "accounts.admin_sso.AdminTokenCookieMiddleware")
+
+# The auth service verifies its own tokens with its own keys, not over HTTP.
+MARKETPLACE_TOKEN_KEY_SOURCE = "accounts.keys.local_key_source"
+
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
+REFRESH_TOKEN_LIFETIME = timedelta(days=7)
+SIMPLE_JWT = {
+    "ALGORITHM": "RS256",
+    "ACCESS_TOKEN_LIFETIME": ACCESS_TOKEN_LIFETIME,
+    "REFRESH_TOKEN_LIFETIME": REFRESH_TOKEN_LIFETIME,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # Signing keys come from accounts.keys (KeyedTokenBackend), with their kid.
+    "SIGNING_KEY": None,
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds a reset link stays usable
+
+# Failed logins: per account and per client address, within the window.
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
