@@ -1,7 +1,8 @@
 """``/healthz`` (the process answers) and ``/readyz`` (what it depends on answers).
 
 A service adds checks of its own with ``READINESS_CHECKS`` in its settings:
-dotted paths of callables that raise when their part is not ready.
+dotted paths of callables that raise when their part is not ready
+(``READINESS_CHECKS_REPLACE = True`` to use only those).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ DEFAULT_CHECKS = {
 
 
 def _checks() -> dict:
-    checks = dict(DEFAULT_CHECKS)
+    checks = {} if getattr(settings, "READINESS_CHECKS_REPLACE", False) else dict(DEFAULT_CHECKS)
     for name, path in getattr(settings, "READINESS_CHECKS", {}).items():
         checks[name] = import_string(path)
     return checks

@@ -61,6 +61,11 @@ class ProblemFallbackMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if self._body_too_large(request):
+            # DRF's parsers read the body as a stream, which skips Django's own size check.
+            from .problems import problem_response
+
+            return problem_response(413, _detail_for(413), code="payload_too_large")
         response = self.get_response(request)
         if response.status_code < 400 or request.path.startswith(self._PASS_THROUGH_PREFIXES):
             return response
@@ -74,6 +79,20 @@ class ProblemFallbackMiddleware:
             if header in response:
                 replacement[header] = response[header]
         return replacement
+
+    def _body_too_large(self, request) -> bool:
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is None or request.path.startswith(self._PASS_THROUGH_PREFIXES):
+            return False
+        if request.content_type == "multipart/form-data":
+            return False  # Django's multipart parser applies the limit to fields, not files
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        return length > limit
 
 
 def _detail_for(status: int) -> str:

@@ -100,6 +100,7 @@ def email_settings(config: PlatformConfig) -> dict:
 def service_settings(service: str, *, apps: list[str], config: PlatformConfig | None = None,
                      urlconf: str = "config.urls") -> dict:
     config = config or read_config()
+    config.var_dir.joinpath("static", service).mkdir(parents=True, exist_ok=True)
     public_origins = [config.public_url, f"http://127.0.0.1:{gateway_port()}", f"http://localhost:{gateway_port()}"]
     settings = {
         "MARKETPLACE_SERVICE": service,

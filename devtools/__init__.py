@@ -1,0 +1,1 @@
+"""The implementation of manage_all.py, the developers' command line (runs inside the venv)."""

@@ -1,0 +1,206 @@
+"""manage_all.py's commands. Each works over every service present under projects/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from marketplace_libs.topology import (
+    REPO_ROOT, database_name, gateway_port, present_services, service,
+)
+
+from . import environment, processes
+
+PYTHON = sys.executable
+UNIT_TARGETS = ("libs", "gateway")  # besides each service
+
+
+def _manage(app_dir: Path, *args: str, env: dict | None = None, check: bool = True) -> int:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=app_dir, env=env or os.environ.copy())
+    if check and result.returncode:
+        raise SystemExit(result.returncode)
+    return result.returncode
+
+
+def _service_dir(name: str) -> Path:
+    if name == "gateway":
+        return REPO_ROOT / "gateway"
+    try:
+        spec = service(name)
+    except KeyError:
+        raise SystemExit(f"unknown service {name!r}; known: {', '.join(s.name for s in present_services())}")
+    if not spec.exists:
+        raise SystemExit(f"the {name} service does not exist yet (no projects/{name}/manage.py)")
+    return spec.project_dir
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+def ensure_databases(env: dict) -> None:
+    """Creates marketplace_<service> on the PostgreSQL server for each service that lacks one."""
+    url = env.get("MARKETPLACE_DATABASE_URL")
+    if not url:
+        return  # SQLite files are created on first use
+    import psycopg
+
+    parts = urlsplit(url)
+    admin_url = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
+    names = [database_name(spec.name) for spec in present_services()]
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        existing = {row[0] for row in connection.execute("SELECT datname FROM pg_database")}
+        for name in names:
+            if name not in existing:
+                connection.execute(f'CREATE DATABASE "{name}"')
+                print(f"created database {name}")
+
+
+def migrate(env: dict) -> None:
+    ensure_databases(env)
+    for spec in present_services():
+        print(f"== migrate {spec.name}", flush=True)
+        _manage(spec.project_dir, "migrate", "--noinput", env=env)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def cmd_up(args) -> int:
+    env = processes.child_environment(dict(os.environ))
+    if not args.no_migrate:
+        migrate(env)
+    run_dir = processes.var_dir(env) / "run"
+    platform = processes.platform_processes(env, run_dir)
+    print(f"\nMarketplace on http://127.0.0.1:{gateway_port()}/  (Ctrl-C stops everything)")
+    print(f"  API docs      http://127.0.0.1:{gateway_port()}/api/docs/")
+    print(f"  health        http://127.0.0.1:{gateway_port()}/healthz")
+    for spec in present_services():
+        print(f"  {spec.name:<13} http://127.0.0.1:{gateway_port()}{spec.api_prefix}   "
+              f"admin http://127.0.0.1:{gateway_port()}/admin/{spec.name}/")
+    print(flush=True)
+    return processes.run_under_honcho(platform, env)
+
+
+def cmd_migrate(args) -> int:
+    migrate(dict(os.environ))
+    return 0
+
+
+def cmd_makemigrations(args) -> int:
+    names = args.services or [spec.name for spec in present_services()]
+    for name in names:
+        _manage(_service_dir(name), "makemigrations", *args.extra)
+    return 0
+
+
+def cmd_check(args) -> int:
+    for spec in present_services():
+        print(f"== check {spec.name}", flush=True)
+        _manage(spec.project_dir, "check", "--fail-level", "WARNING")
+        _manage(spec.project_dir, "makemigrations", "--check", "--dry-run")
+    _manage(REPO_ROOT / "gateway", "check")
+    from . import nginx
+
+    conf = nginx.render(processes.var_dir(dict(os.environ)) / "check" / "nginx")
+    nginx.test_config(nginx.ensure_installed(), conf)
+    print("nginx configuration ok")
+    return 0
+
+
+def cmd_seed(args) -> int:
+    env = dict(os.environ)
+    for spec in present_services():
+        if (spec.project_dir / _command_path(spec.project_dir, "seed_demo")).exists():
+            print(f"== seed {spec.name}", flush=True)
+            _manage(spec.project_dir, "seed_demo", env=env)
+    return 0
+
+
+def _command_path(project_dir: Path, command: str) -> Path:
+    for candidate in project_dir.glob(f"*/management/commands/{command}.py"):
+        return candidate.relative_to(project_dir)
+    return Path("__missing__")
+
+
+def cmd_createsuperuser(args) -> int:
+    # Staff accounts live in the auth service; every other admin signs them in from there.
+    return _manage(_service_dir("auth"), "createsuperuser", *args.extra, check=False)
+
+
+def cmd_status(args) -> int:
+    import httpx
+
+    rows, healthy = [], True
+    for spec in present_services():
+        try:
+            response = httpx.get(f"{spec.local_url}/readyz", timeout=3)
+            body = response.json()
+            state = body.get("status", "?")
+            detail = ", ".join(f"{k}={v}" for k, v in body.get("checks", {}).items())
+        except (httpx.HTTPError, ValueError) as error:
+            state, detail = "down", type(error).__name__
+        healthy &= state == "ready"
+        rows.append((spec.name, spec.local_url, state, detail))
+    try:
+        gateway = httpx.get(f"http://127.0.0.1:{gateway_port()}/healthz", timeout=5).json().get("status", "?")
+    except (httpx.HTTPError, ValueError) as error:
+        gateway, healthy = f"down ({type(error).__name__})", False
+    print(f"{'service':<14}{'address':<26}{'state':<10}checks")
+    for name, url, state, detail in rows:
+        print(f"{name:<14}{url:<26}{state:<10}{detail}")
+    print(f"\ngateway http://127.0.0.1:{gateway_port()}: {gateway}")
+    return 0 if healthy else 1
+
+
+def cmd_shell(args) -> int:
+    return _manage(_service_dir(args.service), "shell", check=False)
+
+
+def cmd_run(args) -> int:
+    return _manage(_service_dir(args.service), *args.extra, check=False)
+
+
+def cmd_test(args) -> int:
+    from . import testing
+
+    return testing.run(args.targets, pytest_args=args.pytest_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="migrate, then run the whole platform in the foreground")
+    up.add_argument("--no-migrate", action="store_true")
+    up.set_defaults(func=cmd_up)
+    commands.add_parser("migrate", help="create the databases and apply every service's migrations"
+                        ).set_defaults(func=cmd_migrate)
+    make = commands.add_parser("makemigrations", help="makemigrations for some or all services")
+    make.add_argument("services", nargs="*")
+    make.set_defaults(func=cmd_makemigrations, extra=[])
+    commands.add_parser("check", help="Django checks, missing migrations and the nginx config"
+                        ).set_defaults(func=cmd_check)
+    test = commands.add_parser("test", help="run tests: all, or some of libs, gateway, <service>, e2e")
+    test.add_argument("targets", nargs="*")
+    test.add_argument("--pytest-args", default="", help="extra arguments for pytest, quoted")
+    test.set_defaults(func=cmd_test)
+    commands.add_parser("seed", help="demo users, sellers, gigs, orders, reviews").set_defaults(func=cmd_seed)
+    superuser = commands.add_parser("createsuperuser", help="a staff account (signs in to every admin)")
+    superuser.add_argument("extra", nargs=argparse.REMAINDER)
+    superuser.set_defaults(func=cmd_createsuperuser)
+    commands.add_parser("status", help="health of every service").set_defaults(func=cmd_status)
+    shell = commands.add_parser("shell", help="a Django shell in one service")
+    shell.add_argument("service")
+    shell.set_defaults(func=cmd_shell)
+    run = commands.add_parser("run", help="run a manage.py command in one service")
+    run.add_argument("service")
+    run.add_argument("extra", nargs=argparse.REMAINDER)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0

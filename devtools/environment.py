@@ -1,0 +1,60 @@
+"""Environments the platform runs in from the command line: development and the end-to-end run."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+from marketplace_libs.topology import REPO_ROOT
+
+# The real servers of a developer machine and CI. Tests always run on them (never on
+# the embedded defaults); a developer who set the variables gets their own servers.
+LOCAL_SERVERS = {
+    "MARKETPLACE_DATABASE_URL": "postgres://postgres@127.0.0.1:5432",
+    "MARKETPLACE_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+    "MARKETPLACE_REDIS_URL": "redis://127.0.0.1:6379/1",
+}
+
+# The end-to-end platform runs beside a developer's own `up`: other ports, databases,
+# Redis database and var/ folder, so neither disturbs the other.
+E2E_OVERRIDES = {
+    "MARKETPLACE_GATEWAY_PORT": "18080",
+    "MARKETPLACE_PORT_BASE": "18100",
+    "MARKETPLACE_DATABASE_PREFIX": "e2e_marketplace_",
+    "MARKETPLACE_VAR_DIR": str(REPO_ROOT / "var" / "e2e"),
+    "MARKETPLACE_GATEWAY_RATE_LIMIT": "200",
+    "MARKETPLACE_PUBLIC_URL": "http://127.0.0.1:18080",
+}
+
+
+def test_environment(base: dict | None = None) -> dict:
+    env = dict(os.environ if base is None else base)
+    for name, value in LOCAL_SERVERS.items():
+        env.setdefault(name, value)
+    return env
+
+
+def e2e_environment() -> dict:
+    env = test_environment()
+    env.update(E2E_OVERRIDES)
+    redis = urlsplit(env["MARKETPLACE_REDIS_URL"])
+    env["MARKETPLACE_REDIS_URL"] = f"{redis.scheme}://{redis.netloc}/2"
+    return env
+
+
+def unanswered_servers(env: dict) -> list[str]:
+    """The configured servers that do not accept a TCP connection."""
+    missing = []
+    for name in LOCAL_SERVERS:
+        url = env.get(name)
+        if not url:
+            continue
+        parts = urlsplit(url)
+        default_port = {"postgres": 5432, "postgresql": 5432, "amqp": 5672, "redis": 6379}.get(parts.scheme, 0)
+        try:
+            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+                pass
+        except OSError:
+            missing.append(f"{name}={url}")
+    return missing

@@ -1,0 +1,78 @@
+"""Renders gateway/nginx/nginx.conf.template for the services present, and finds nginx."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from marketplace_libs.topology import REPO_ROOT, gateway_app_port, gateway_port, present_services
+
+TEMPLATE = REPO_ROOT / "gateway" / "nginx" / "nginx.conf.template"
+PROXY_HEADERS = (REPO_ROOT / "gateway" / "nginx" / "proxy_headers.conf").read_text()
+
+
+def render(run_dir: Path, *, env: dict | None = None) -> Path:
+    import django
+    from django.conf import settings
+    from django.template import Context, Engine
+
+    env = dict(os.environ if env is None else env)
+    if not settings.configured:
+        settings.configure()
+        django.setup()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "cache/auth"):
+        (run_dir / sub).mkdir(parents=True, exist_ok=True)
+    context = {
+        "worker_processes": env.get("MARKETPLACE_GATEWAY_WORKERS", "auto"),
+        "run_dir": run_dir,
+        "user": "root" if os.geteuid() == 0 else "",
+        "listen": f"{env.get('MARKETPLACE_GATEWAY_HOST', '127.0.0.1')}:{gateway_port()}",
+        "access_log": "/dev/stdout",
+        "gateway_app": f"127.0.0.1:{gateway_app_port()}",
+        "services": [
+            {"name": spec.name, "addresses": [f"127.0.0.1:{spec.port}"], "websocket": spec.asgi}
+            for spec in present_services()
+        ],
+        "rate_limit": env.get("MARKETPLACE_GATEWAY_RATE_LIMIT", "100"),
+        "rate_burst": int(env.get("MARKETPLACE_GATEWAY_RATE_LIMIT", "100")) * 2,
+        "credentials_rate_limit": env.get("MARKETPLACE_GATEWAY_CREDENTIALS_RATE_LIMIT", "60"),
+        "credentials_burst": env.get("MARKETPLACE_GATEWAY_CREDENTIALS_BURST", "30"),
+        "max_body": env.get("MARKETPLACE_GATEWAY_MAX_BODY", "10m"),
+        "verdict_cache_seconds": env.get("MARKETPLACE_GATEWAY_VERDICT_CACHE_SECONDS", "5"),
+    }
+    (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
+    engine = Engine(debug=False, autoescape=False)
+    text = engine.from_string(TEMPLATE.read_text()).render(Context(context, autoescape=False))
+    target = run_dir / "nginx.conf"
+    target.write_text(text)
+    return target
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(path).exists()), None
+    )
+
+
+def ensure_installed() -> str:
+    binary = nginx_binary()
+    if binary:
+        return binary
+    if os.geteuid() != 0:
+        raise SystemExit(
+            "nginx is not installed. Install it with:\n    sudo apt-get install -y nginx-light\n"
+            f"(then run this command again as {getpass.getuser()})"
+        )
+    print("Installing nginx with apt-get ...", flush=True)
+    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], check=True, **quiet)
+    return nginx_binary() or "/usr/sbin/nginx"
+
+
+def test_config(binary: str, conf: Path) -> None:
+    subprocess.run([binary, "-t", "-q", "-e", "stderr", "-p", str(conf.parent), "-c", str(conf)], check=True)

@@ -1,0 +1,74 @@
+"""The processes of a running platform: nginx, the gateway app, each service's web process (and, as
+services grow them, their workers and schedulers). `up` runs them under honcho."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from marketplace_libs.topology import REPO_ROOT, gateway_app_port, present_services
+
+from . import nginx
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    command: str
+    cwd: Path
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
+    workers = env.get("MARKETPLACE_WEB_CONCURRENCY", "2")
+    if asgi:
+        return (f"{_bin('uvicorn')} config.asgi:application --host 127.0.0.1 --port {port} "
+                f"--workers {workers} --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1")
+    # gthread: a slow client holds a thread, not a whole worker.
+    return (f"{_bin('gunicorn')} config.wsgi --bind 127.0.0.1:{port} --workers {workers} "
+            f"--worker-class gthread --threads {env.get('MARKETPLACE_WEB_THREADS', '4')} "
+            f"--graceful-timeout 20 --keep-alive 75 --error-logfile - --log-level warning")
+
+
+def platform_processes(env: dict, run_dir: Path) -> list[Process]:
+    binary = nginx.ensure_installed()
+    conf = nginx.render(run_dir / "nginx", env=env)
+    nginx.test_config(binary, conf)
+    processes = [
+        Process("nginx", f"{binary} -e stderr -p {shlex.quote(str(conf.parent))} -c {shlex.quote(str(conf))} "
+                         "-g 'daemon off;'", REPO_ROOT),
+        Process("gateway", web_command(REPO_ROOT / "gateway", gateway_app_port(), asgi=False, env=env),
+                REPO_ROOT / "gateway"),
+    ]
+    for spec in present_services():
+        processes.append(Process(spec.name, web_command(spec.project_dir, spec.port, asgi=spec.asgi, env=env),
+                                 spec.project_dir))
+    return processes
+
+
+def run_under_honcho(processes: list[Process], env: dict) -> int:
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    manager = Manager(Printer(sys.stdout))
+    for process in processes:
+        manager.add_process(process.name, process.command, cwd=str(process.cwd), env=env)
+    manager.loop()
+    return manager.returncode or 0
+
+
+def var_dir(env: dict) -> Path:
+    return Path(env.get("MARKETPLACE_VAR_DIR", REPO_ROOT / "var"))
+
+
+def child_environment(env: dict) -> dict:
+    merged = dict(env)
+    merged["PYTHONUNBUFFERED"] = "1"
+    merged.setdefault("PATH", os.environ.get("PATH", ""))
+    return merged

@@ -1,0 +1,79 @@
+"""`manage_all.py test`: every suite on the real servers, one pytest run per suite.
+
+Each service is its own Django project with its own settings, so each gets its
+own pytest process; the end-to-end suite starts the whole platform once
+(tests/e2e/conftest.py) and drives it through nginx.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from marketplace_libs.topology import REPO_ROOT, present_services
+
+from . import environment
+
+
+def suites() -> dict[str, tuple[Path, list[str]]]:
+    found = {
+        "libs": (REPO_ROOT / "libs", ["tests"]),
+        "gateway": (REPO_ROOT / "gateway", ["edge/tests"]),
+    }
+    for spec in present_services():
+        found[spec.name] = (spec.project_dir, ["."])
+    found["e2e"] = (REPO_ROOT, ["tests/e2e"])
+    return found
+
+
+def _counts(report: Path) -> tuple[int, int, int]:
+    """(passed, failed, skipped) from a JUnit XML report."""
+    if not report.exists():
+        return 0, 0, 0
+    root = ElementTree.parse(report).getroot()
+    passed = failed = skipped = 0
+    for suite in root.iter("testsuite"):
+        tests = int(suite.get("tests", 0))
+        bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        skip = int(suite.get("skipped", 0))
+        failed += bad
+        skipped += skip
+        passed += tests - bad - skip
+    return passed, failed, skipped
+
+
+def run(targets: list[str], *, pytest_args: str = "") -> int:
+    env = environment.test_environment()
+    missing = environment.unanswered_servers(env)
+    if missing:
+        print("Tests run on real servers, and these do not answer:\n  " + "\n  ".join(missing)
+              + "\nStart them (see README.md, or .ci/run which starts them) and try again.")
+        return 2
+    available = suites()
+    unknown = [target for target in targets if target not in available]
+    if unknown:
+        print(f"unknown test target(s) {', '.join(unknown)}; choose from {', '.join(available)}")
+        return 2
+    totals = [0, 0, 0]
+    failed_suites = []
+    with tempfile.TemporaryDirectory() as reports:
+        for name in targets or list(available):
+            directory, paths = available[name]
+            report = Path(reports) / f"{name}.xml"
+            print(f"\n===== {name} =====", flush=True)
+            command = [sys.executable, "-m", "pytest", *paths, f"--junitxml={report}", *shlex.split(pytest_args)]
+            code = subprocess.run(command, cwd=directory, env=env).returncode
+            counts = _counts(report)
+            totals = [total + count for total, count in zip(totals, counts)]
+            if code != 0 or counts[0] == 0:
+                failed_suites.append(name)
+    passed, failed, skipped = totals
+    print()
+    if failed_suites:
+        print(f"failing suites: {', '.join(failed_suites)}")
+    print(f"tests: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    return 1 if failed_suites or failed else 0

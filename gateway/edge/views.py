@@ -1,0 +1,81 @@
+"""The gateway's own endpoints."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from marketplace_libs.authentication import bearer_token
+from marketplace_libs.problems import problem_response
+from marketplace_libs.tokens import TokenRejected, get_verifier
+from marketplace_libs.topology import present_services
+
+from .public_routes import IGNORED, public_route_for
+
+
+def _allowed(token=None) -> HttpResponse:
+    # 200 rather than 204: nginx caches the answer (and its headers) for a few seconds.
+    response = HttpResponse(status=200)
+    if token is not None:
+        response["X-User-Id"] = token.user_id
+        response["X-Username"] = token.username
+        response["X-User-Roles"] = ",".join(token.roles)
+    return response
+
+
+def _refused(rejection: TokenRejected) -> HttpResponse:
+    # nginx reads X-Auth-Error to word its own 401 (the body of a subrequest never reaches the client).
+    return problem_response(401, rejection.detail, code=rejection.code, headers={"X-Auth-Error": rejection.code})
+
+
+def verify(request):
+    """nginx ``auth_request``: may this request pass, and as whom?"""
+    method = request.headers.get("X-Original-Method", "GET")
+    path = urlsplit(request.headers.get("X-Original-URI", "/")).path
+    route = public_route_for(method, path)
+    if route is not None and route.token == IGNORED:
+        return _allowed()
+    try:
+        raw = bearer_token(request.headers.get("Authorization"))
+        if raw is None:
+            if route is not None:
+                return _allowed()
+            raise TokenRejected("token_missing", "Authentication credentials were not provided.")
+        return _allowed(get_verifier().verify(raw))
+    except TokenRejected as rejection:
+        return _refused(rejection)
+
+
+def _readiness(spec) -> tuple[str, dict]:
+    try:
+        response = httpx.get(f"{spec.local_url}/readyz", timeout=3.0)
+        body = response.json()
+        return spec.name, {"status": body.get("status", "unavailable"), "checks": body.get("checks", {})}
+    except (httpx.HTTPError, ValueError) as error:
+        return spec.name, {"status": "unreachable", "error": f"{type(error).__name__}: {error}"[:200]}
+
+
+@require_GET
+def platform_health(request):
+    """Every service's readiness at a glance; 503 if any is not ready."""
+    services = present_services()
+    with ThreadPoolExecutor(max_workers=max(1, len(services))) as pool:
+        results = dict(pool.map(_readiness, services))
+    healthy = all(result["status"] == "ready" for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "gateway": "ok", "services": results},
+        status=200 if healthy else 503,
+    )
+
+
+@require_GET
+def docs(request):
+    """One Swagger UI page over every service's OpenAPI schema."""
+    schemas = [{"name": spec.name, "url": f"/api/{spec.name}/schema/"} for spec in present_services()]
+    return render(request, "edge/docs.html", {"schemas": schemas, "static_prefix": settings.STATIC_URL})
