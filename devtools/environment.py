@@ -24,6 +24,10 @@ E2E_OVERRIDES = {
     "MARKETPLACE_DATABASE_PREFIX": "e2e_marketplace_",
     "MARKETPLACE_VAR_DIR": str(REPO_ROOT / "var" / "e2e"),
     "MARKETPLACE_GATEWAY_RATE_LIMIT": "200",
+    # Every e2e client is 127.0.0.1: per-address limits would count the whole suite as one caller.
+    "MARKETPLACE_GATEWAY_CREDENTIALS_RATE_LIMIT": "3000",
+    "MARKETPLACE_GATEWAY_CREDENTIALS_BURST": "200",
+    "MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS": "1000",
     "MARKETPLACE_PUBLIC_URL": "http://127.0.0.1:18080",
 }
 

@@ -24,7 +24,7 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         settings.configure()
         django.setup()
     run_dir.mkdir(parents=True, exist_ok=True)
-    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "cache/auth"):
+    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "cache/auth", "empty"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     context = {
         "worker_processes": env.get("MARKETPLACE_GATEWAY_WORKERS", "auto"),

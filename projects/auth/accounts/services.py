@@ -168,15 +168,24 @@ def change_password(*, access: VerifiedToken, old_password: str, new_password: s
 
 
 def _set_password_and_end_sessions(user: User, new_password: str) -> None:
-    """Every token issued before now stops working, in this service and at every verifier."""
+    """Every token issued before now stops working, in this service and at every verifier.
+
+    Refresh tokens are blacklisted one by one, exactly. Access tokens are cut off by their
+    ``iat``, which JWT counts in whole seconds: one issued earlier in this same second
+    survives until it expires (the caller's own token is revoked by jti on top of this).
+    """
     now = timezone.now()
+    cutoff = now.replace(microsecond=0)
     with transaction.atomic():
         user.set_password(new_password)
-        user.tokens_valid_after = now
+        user.tokens_valid_after = cutoff
         user.save(update_fields=["password", "tokens_valid_after"])
+        live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
+        BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live],
+                                             ignore_conflicts=True)
     revocation.revoke_tokens_of_user(
         str(user.id),
-        issued_before=int(now.timestamp()),
+        issued_before=cutoff.timestamp(),
         lifetime_seconds=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60,
     )
 

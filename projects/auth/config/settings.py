@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import environ
+
 from marketplace_libs.settings import service_settings
 
 globals().update(service_settings("auth", apps=[
@@ -7,6 +9,8 @@ globals().update(service_settings("auth", apps=[
     "marketplace_libs.events",
     "accounts",
 ]))
+
+_env = environ.Env()
 
 AUTH_USER_MODEL = "accounts.User"
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
@@ -41,7 +45,7 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds a reset link stays usable
 
 # Failed logins: per account and per client address, within the window.
-LOGIN_FAILURES_PER_ACCOUNT = 5
-LOGIN_FAILURES_PER_ADDRESS = 20
-LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_ACCOUNT = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURE_WINDOW_SECONDS = _env.int("MARKETPLACE_LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 

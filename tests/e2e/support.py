@@ -1,0 +1,98 @@
+"""Helpers for driving the platform through the gateway like a client would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a perfectly long passphrase 42"
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class User:
+    email: str
+    username: str
+    password: str
+    id: str = ""
+    access: str = ""
+    refresh: str = ""
+
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.access}"}
+
+
+@dataclass
+class Platform:
+    base_url: str
+    env: dict
+    log_path: Path
+    _counter: list = field(default_factory=lambda: [0])
+
+    @property
+    def var_dir(self) -> Path:
+        return Path(self.env["MARKETPLACE_VAR_DIR"])
+
+    def service_url(self, name: str) -> str:
+        from marketplace_libs.topology import ALL_SERVICES
+
+        slot = next(spec.slot for spec in ALL_SERVICES if spec.name == name)
+        return f"http://127.0.0.1:{int(self.env['MARKETPLACE_PORT_BASE']) + slot}"
+
+    def register(self, client: httpx.Client, **overrides) -> User:
+        tag = uuid.uuid4().hex[:10]
+        user = User(email=f"user-{tag}@example.com", username=f"user_{tag}", password=PASSWORD)
+        for name, value in overrides.items():
+            setattr(user, name, value)
+        response = client.post("/api/auth/register",
+                               json={"email": user.email, "username": user.username, "password": user.password})
+        assert response.status_code == 201, response.text
+        user.id = response.json()["id"]
+        return user
+
+    def log_in(self, client: httpx.Client, user: User) -> User:
+        response = client.post("/api/auth/login", json={"email": user.email, "password": user.password})
+        assert response.status_code == 200, response.text
+        user.access, user.refresh = response.json()["access"], response.json()["refresh"]
+        return user
+
+    def database(self, service: str) -> psycopg.Connection:
+        url = self.env["MARKETPLACE_DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+        prefix = self.env["MARKETPLACE_DATABASE_PREFIX"]
+        return psycopg.connect(f"{url.rstrip('/')}/{prefix}{service}", autocommit=True)
+
+    def manage(self, service: str, *args: str) -> str:
+        """Run a manage.py command of one service against the e2e platform's settings."""
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT / "projects" / service,
+                                env=self.env, capture_output=True, text=True, check=True)
+        return result.stdout
+
+
+def assert_problem(response: httpx.Response, status: int, *, field: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    if field is not None:
+        assert field in body.get("errors", {}), body
+    return body
+
+
+def after_the_second_it_was_issued(token: str) -> None:
+    """JWT ``iat`` counts whole seconds, so a cut-off "tokens issued before now" can only tell
+    tokens of earlier seconds apart: wait until the token's second is over."""
+    import time
+
+    import jwt
+
+    issued_at = jwt.decode(token, options={"verify_signature": False})["iat"]
+    time.sleep(max(0.0, issued_at + 1.01 - time.time()))
