@@ -1,0 +1,66 @@
+"""Starts a private copy of the platform for a benchmark (own ports, databases, Redis db, var/)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from devtools.environment import test_environment  # noqa: E402
+
+
+def bench_environment(**overrides: str) -> dict:
+    env = test_environment()
+    redis = urlsplit(env["MARKETPLACE_REDIS_URL"])
+    env.update({
+        "MARKETPLACE_GATEWAY_PORT": "28080",
+        "MARKETPLACE_PORT_BASE": "28100",
+        "MARKETPLACE_DATABASE_PREFIX": "bench_marketplace_",
+        "MARKETPLACE_VAR_DIR": str(ROOT / "var" / "bench"),
+        "MARKETPLACE_PUBLIC_URL": "http://127.0.0.1:28080",
+        "MARKETPLACE_REDIS_URL": f"{redis.scheme}://{redis.netloc}/3",
+        # One load generator on loopback is one client address: lift the per-client limits.
+        "MARKETPLACE_GATEWAY_RATE_LIMIT": "1000000",
+        "MARKETPLACE_GATEWAY_CREDENTIALS_RATE_LIMIT": "1000000",
+        "MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS": "1000000",
+    })
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def running_platform(env: dict):
+    log_path = Path(env["MARKETPLACE_VAR_DIR"]) / "platform.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, str(ROOT / "manage_all.py"), "up"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base_url = f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"platform exited:\n{log_path.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"platform not healthy:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
