@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts import selectors, services
+from accounts.models import User
+
+DEMO_PASSWORD = "demo passphrase 2026"
+DEMO_USERS = [
+    # email, username, seller, staff
+    ("alice@demo.marketplace.local", "alice", False, False),
+    ("bruno@demo.marketplace.local", "bruno", False, False),
+    ("sofia@demo.marketplace.local", "sofia_designs", True, False),
+    ("kenji@demo.marketplace.local", "kenji_codes", True, False),
+    ("amara@demo.marketplace.local", "amara_writes", True, False),
+    ("staff@demo.marketplace.local", "staff", False, True),
+]
+
+
+class Command(BaseCommand):
+    help = f"Demo accounts (password '{DEMO_PASSWORD}'); running it again changes nothing."
+
+    def handle(self, *args, **options):
+        for email, username, seller, staff in DEMO_USERS:
+            if selectors.email_taken(email):
+                continue
+            # Through the service, so the other services hear of them like of anyone else.
+            user = services.register_user(email=email, username=username, password=DEMO_PASSWORD)
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(is_seller=seller, is_staff=staff, is_superuser=staff)
+            self.stdout.write(f"  {username:<14} {email}{'  (seller)' if seller else ''}{'  (staff)' if staff else ''}")
+        self.stdout.write(f"demo password for every account: {DEMO_PASSWORD}")
