@@ -63,6 +63,8 @@ def migrate(env: dict) -> None:
     for spec in present_services():
         print(f"== migrate {spec.name}", flush=True)
         _manage(spec.project_dir, "migrate", "--noinput", env=env)
+        # Queues exist before any worker runs, so no event published meanwhile is dropped.
+        _manage(spec.project_dir, "declare_event_topology", env=env)
 
 
 # --- commands ---------------------------------------------------------------------------------

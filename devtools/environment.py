@@ -36,14 +36,20 @@ def test_environment(base: dict | None = None) -> dict:
     env = dict(os.environ if base is None else base)
     for name, value in LOCAL_SERVERS.items():
         env.setdefault(name, value)
+    # Tests flush their Redis database: never the one a developer's platform may be using.
+    env["MARKETPLACE_REDIS_URL"] = with_redis_db(env["MARKETPLACE_REDIS_URL"], 1)
     return env
+
+
+def with_redis_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/{db}"
 
 
 def e2e_environment() -> dict:
     env = test_environment()
     env.update(E2E_OVERRIDES)
-    redis = urlsplit(env["MARKETPLACE_REDIS_URL"])
-    env["MARKETPLACE_REDIS_URL"] = f"{redis.scheme}://{redis.netloc}/2"
+    env["MARKETPLACE_REDIS_URL"] = with_redis_db(env["MARKETPLACE_REDIS_URL"], 2)
     return env
 
 

@@ -26,6 +26,7 @@ def suites() -> dict[str, tuple[Path, list[str]]]:
     }
     for spec in present_services():
         found[spec.name] = (spec.project_dir, ["."])
+    found["events"] = (REPO_ROOT / "tests" / "events", ["."])
     found["e2e"] = (REPO_ROOT, ["tests/e2e"])
     return found
 

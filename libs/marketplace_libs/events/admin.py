@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from .models import OutboxEvent
+from .models import InboxEvent, OutboxEvent
 
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = ("event_type", "occurred_at", "published_at", "attempts", "correlation_id")
     list_filter = ("event_type", ("published_at", admin.EmptyFieldListFilter))
-    search_fields = ("id", "correlation_id", "aggregate_id")
+    search_fields = ("event_id", "correlation_id", "aggregate_id")
     readonly_fields = [field.name for field in OutboxEvent._meta.fields]
+
+
+@admin.register(InboxEvent)
+class InboxEventAdmin(admin.ModelAdmin):
+    list_display = ("event_type", "producer", "handled_at", "correlation_id")
+    list_filter = ("event_type", "producer")
+    search_fields = ("event_id", "correlation_id")
+    readonly_fields = [field.name for field in InboxEvent._meta.fields]

@@ -1,18 +1,24 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 class OutboxEvent(models.Model):
-    """An event written in the same transaction as the change it reports, waiting to be sent."""
+    """An event written in the same transaction as the change it reports, waiting to be sent.
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    The relay sends rows in ``id`` order, so events of one aggregate (written under that
+    aggregate's row lock) leave in the order they happened.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     event_type = models.CharField(max_length=100)
     version = models.PositiveSmallIntegerField(default=1)
     occurred_at = models.DateTimeField()
     producer = models.CharField(max_length=50)
     correlation_id = models.CharField(max_length=128, blank=True)
-    aggregate_id = models.CharField(max_length=100, blank=True, help_text="Events of one aggregate are sent in order.")
+    aggregate_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField()
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -20,17 +26,17 @@ class OutboxEvent(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["occurred_at"], name="outbox_unpublished_idx",
-                         condition=models.Q(published_at__isnull=True)),
+            models.Index(fields=["id"], name="outbox_unpublished_idx", condition=models.Q(published_at__isnull=True)),
+            models.Index(fields=["published_at"], name="outbox_published_idx"),
         ]
-        ordering = ["occurred_at"]
+        ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.id}"
+        return f"{self.event_type} {self.event_id}"
 
     def envelope(self) -> dict:
         return {
-            "id": str(self.id),
+            "id": str(self.event_id),
             "type": self.event_type,
             "version": self.version,
             "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
@@ -38,3 +44,16 @@ class OutboxEvent(models.Model):
             "correlation_id": self.correlation_id,
             "data": self.data,
         }
+
+
+class InboxEvent(models.Model):
+    """An event this service has applied; recorded in the same transaction as its effect."""
+
+    event_id = models.UUIDField(primary_key=True)
+    event_type = models.CharField(max_length=100)
+    producer = models.CharField(max_length=50)
+    correlation_id = models.CharField(max_length=128, blank=True)
+    handled_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

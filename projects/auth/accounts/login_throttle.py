@@ -42,14 +42,18 @@ def record_failure(email: str, address: str) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
     cache = _cache()
     for key in _keys(email, address):
-        # add() starts a window only if none is running, so the window never slides.
-        if cache.add(key, 0, timeout=window):
-            cache.set(f"{key}:until", time.time() + window, timeout=window)
+        # add() starts a window only if none is running, so the window never slides. The window
+        # is the ":until" entry, not the counter: Django's file and database caches reset an entry's
+        # expiry on incr(), so a counter can outlive its window and must then start again.
+        if cache.add(f"{key}:until", time.time() + window, timeout=window):
+            cache.set(key, 1, timeout=window)
+            continue
         try:
             cache.incr(key)
-        except ValueError:  # expired between add() and incr()
+        except ValueError:  # the counter expired before its window
             cache.set(key, 1, timeout=window)
-            cache.set(f"{key}:until", time.time() + window, timeout=window)
+        else:
+            cache.touch(key, window)  # at least as long as its window, whatever incr() did
 
 
 def record_success(email: str, address: str) -> None:

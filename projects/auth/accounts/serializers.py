@@ -2,11 +2,13 @@
 
 from rest_framework import serializers
 
+from marketplace_libs.fields import StrictCharField
+
 
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    username = serializers.CharField(min_length=3, max_length=30)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    username = StrictCharField(min_length=3, max_length=30)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
 
     def validate_username(self, value):
         from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -16,17 +18,17 @@ class RegisterInput(serializers.Serializer):
 
 
 class LoginInput(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = StrictCharField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096)
 
 
 class PasswordChangeInput(serializers.Serializer):
-    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    old_password = StrictCharField(max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class PasswordResetInput(serializers.Serializer):
@@ -34,8 +36,8 @@ class PasswordResetInput(serializers.Serializer):
 
 
 class PasswordResetConfirmInput(serializers.Serializer):
-    token = serializers.CharField(max_length=512)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    token = StrictCharField(max_length=512)
+    new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
 class UserOutput(serializers.Serializer):

@@ -1,0 +1,139 @@
+"""Applying an event exactly once in effect, or dead-lettering it with its error.
+
+The worker receives the event with acks late: the message is acknowledged only
+after the handler's transaction has committed (or the event has been
+dead-lettered), so a worker killed mid-handler loses nothing; the broker
+redelivers, and the inbox row written in the handler's transaction makes the
+second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+import structlog
+from celery.exceptions import Reject
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from ..request_context import request_id_var
+from . import broker, catalogue, registry
+from .envelope import Event, MalformedEnvelope
+from .models import InboxEvent
+
+HANDLE_EVENT_TASK = "marketplace.events.handle"
+
+log = structlog.get_logger("marketplace.events")
+
+
+class Outcome:
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+def apply_once(event: Event) -> bool:
+    """Run the handlers of ``event`` and record it in the inbox, in one transaction.
+
+    False when the inbox already has it (a redelivery): nothing runs again.
+    """
+    with transaction.atomic():
+        _, created = InboxEvent.objects.get_or_create(
+            event_id=event.id,
+            defaults={"event_type": event.type, "producer": event.producer, "correlation_id": event.correlation_id},
+        )
+        if not created:
+            return False
+        for handler in registry.handlers_for(event.type):
+            handler(event)
+    return True
+
+
+def _backoff_seconds(attempt: int) -> float:
+    base = getattr(settings, "EVENTS_RETRY_BASE_SECONDS", 0.2)
+    return min(base * 2 ** (attempt - 1), 10.0)
+
+
+def handle_envelope(envelope: dict, *, publish_dead_letter) -> str:
+    """The worker's task body: validate, apply with retries and backoff, else dead-letter."""
+    try:
+        event = Event.from_envelope(envelope)
+        catalogue.validate(event.type, event.data, event.version)
+    except (MalformedEnvelope, catalogue.InvalidEvent, catalogue.UnknownEventType) as error:
+        # Retrying cannot make a malformed event valid.
+        publish_dead_letter(envelope, error, attempts=0)
+        log.error("event_dead_lettered", reason="invalid", error=str(error), event_id=str(envelope.get("id", "")))
+        return Outcome.DEAD_LETTERED
+
+    request_token = request_id_var.set(event.correlation_id or None)
+    structlog.contextvars.bind_contextvars(event_id=event.id, event_type=event.type,
+                                           correlation_id=event.correlation_id)
+    try:
+        return _apply_with_retries(event, envelope, publish_dead_letter)
+    finally:
+        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+        request_id_var.reset(request_token)
+
+
+def _apply_with_retries(event: Event, envelope: dict, publish_dead_letter) -> str:
+    attempts = getattr(settings, "EVENTS_HANDLER_ATTEMPTS", 5)
+    infrastructure_deadline = time.monotonic() + getattr(settings, "EVENTS_INFRASTRUCTURE_PATIENCE_SECONDS", 30)
+    attempt = 0
+    started = time.perf_counter()
+    while True:
+        attempt += 1
+        try:
+            applied = apply_once(event)
+        except (OperationalError, InterfaceError) as error:
+            # The database is away: not the event's fault. Wait, then hand it back to the broker.
+            if time.monotonic() > infrastructure_deadline:
+                log.warning("event_requeued", reason="database unavailable", error=str(error))
+                raise Reject(str(error), requeue=True) from error
+            time.sleep(_backoff_seconds(min(attempt, 5)))
+            continue
+        except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            if attempt >= attempts:
+                publish_dead_letter(envelope, error, attempts=attempt)
+                log.error("event_dead_lettered", reason="handler failed", attempts=attempt, error=repr(error))
+                return Outcome.DEAD_LETTERED
+            delay = _backoff_seconds(attempt)
+            log.warning("event_retry", attempt=attempt, retry_in_s=delay, error=repr(error))
+            time.sleep(delay)
+            continue
+        outcome = Outcome.APPLIED if applied else Outcome.DUPLICATE
+        log.info("event_handled", outcome=outcome, attempts=attempt,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                 lag_ms=round((timezone.now() - event.occurred_at).total_seconds() * 1000, 2))
+        return outcome
+
+
+def dead_letter_headers(service: str, error: BaseException, attempts: int) -> dict:
+    return {
+        "x-service": service,
+        "x-error": f"{type(error).__name__}: {error}"[:2000],
+        "x-traceback": "".join(traceback.format_exception(error))[-4000:],
+        "x-attempts": attempts,
+        "x-dead-lettered-at": timezone.now().isoformat(),
+    }
+
+
+def publisher_of_dead_letters(app, service: str):
+    """A function that puts an envelope, with its error, on ``<service>.events.dlq`` (confirmed)."""
+
+    def publish_dead_letter(envelope: dict, error: BaseException, *, attempts: int) -> None:
+        with app.producer_pool.acquire(block=True) as producer:
+            producer.publish(
+                envelope,
+                exchange=broker.DEAD_LETTER_EXCHANGE,
+                routing_key=broker.dead_letter_queue_name(service),
+                headers=dead_letter_headers(service, error, attempts),
+                serializer="json",
+                delivery_mode=2,
+                declare=[broker.DEAD_LETTER_EXCHANGE, broker.dead_letter_queue(service)],
+                retry=True,
+                retry_policy={"max_retries": 10, "interval_start": 0.5, "interval_step": 1, "interval_max": 5},
+            )
+
+    return publish_dead_letter

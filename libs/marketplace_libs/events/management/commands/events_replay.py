@@ -1,0 +1,17 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from marketplace_libs.events import operations
+from marketplace_libs.events.celery_app import make_celery_app
+
+
+class Command(BaseCommand):
+    help = "Send this service's dead letters (all, or one event) back to its own events queue."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--event", metavar="EVENT_ID")
+
+    def handle(self, *args, **options):
+        replayed = operations.replay_dead_letters(make_celery_app(), event_id=options["event"])
+        self.stdout.write(json.dumps({"replayed": replayed}))

@@ -1,0 +1,20 @@
+import signal
+
+from django.core.management.base import BaseCommand
+
+from marketplace_libs.events.celery_app import make_celery_app
+from marketplace_libs.events.relay import OutboxRelay
+
+
+class Command(BaseCommand):
+    help = "Send this service's committed outbox events to the broker, as they commit and in periodic sweeps."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--sweep-seconds", type=float, default=1.0)
+
+    def handle(self, *args, **options):
+        relay = OutboxRelay(make_celery_app(), batch_size=options["batch_size"], sweep_seconds=options["sweep_seconds"])
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: relay.stop.set())
+        relay.run()

@@ -1,0 +1,198 @@
+"""The outbox relay: sends committed outbox rows to the events exchange, in order, confirmed.
+
+One relay process per service (``manage.py run_outbox_relay``). It wakes when a
+transaction that published commits (PostgreSQL ``NOTIFY``) and also sweeps
+every ``sweep_seconds``, so an event committed while the relay was down, or
+whose notification was lost, still leaves. Rows are marked published only after
+RabbitMQ confirmed them; a crash in between sends them again, and consumers'
+inboxes absorb the duplicate. Only one relay per service works at a time (a
+PostgreSQL advisory lock, or a file lock on SQLite), which keeps the order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection as db_connection
+from django.utils import timezone
+from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
+
+from . import broker
+from .consumer import HANDLE_EVENT_TASK
+from .models import OutboxEvent
+from .publishing import OUTBOX_CHANNEL
+
+log = structlog.get_logger("marketplace.events.relay")
+
+BROKER_ERRORS = (KombuError, AMQPError, OSError)
+RETENTION = timedelta(days=7)
+
+
+def task_message(app, envelope: dict):
+    """The Celery task message that carries an envelope to each subscriber's worker."""
+    return app.amqp.create_task_message(
+        envelope["id"], HANDLE_EVENT_TASK, [envelope], {}, ignore_result=True, origin=envelope["producer"],
+        argsrepr=f"({envelope['type']} {envelope['id']})", kwargsrepr="{}",
+    )
+
+
+def send(producer, app, envelope: dict, *, exchange=broker.EVENTS_EXCHANGE, routing_key: str | None = None) -> None:
+    message = task_message(app, envelope)
+    producer.publish(
+        message.body,
+        exchange=exchange,
+        routing_key=routing_key or envelope["type"],
+        headers=message.headers,
+        serializer="json",
+        delivery_mode=2,
+        retry=False,
+        **message.properties,
+    )
+
+
+class OutboxRelay:
+    def __init__(self, app, *, batch_size: int = 500, sweep_seconds: float = 1.0):
+        self.app = app
+        self.service = settings.MARKETPLACE_SERVICE
+        self.batch_size = batch_size
+        self.sweep_seconds = sweep_seconds
+        self.stop = threading.Event()
+        self._broker = None
+        self._producer = None
+        self._last_purge = 0.0
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self._run_as_leader()
+            except DatabaseError as error:
+                # The database went away (restart, failover): drop everything and start over.
+                log.warning("relay_database_error", error=repr(error))
+                db_connection.close()
+                self.stop.wait(2)
+        self._close_broker()
+
+    def _run_as_leader(self) -> None:
+        with self._leadership() as wait_for_commit:
+            log.info("relay_started", service=self.service)
+            while not self.stop.is_set():
+                sent = self.relay_batch()
+                if sent == self.batch_size:
+                    continue  # more is waiting
+                self._purge_old_rows()
+                wait_for_commit(self.sweep_seconds)
+
+    def relay_batch(self) -> int:
+        """Send the oldest unpublished rows; returns how many were confirmed."""
+        close_old_connections()
+        rows = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[: self.batch_size])
+        if not rows:
+            return 0
+        confirmed: list[int] = []
+        try:
+            producer = self._ensure_producer()
+            for row in rows:
+                send(producer, self.app, row.envelope())
+                confirmed.append(row.id)
+        except BROKER_ERRORS as error:
+            failed = rows[len(confirmed)]
+            OutboxEvent.objects.filter(id=failed.id).update(attempts=failed.attempts + 1,
+                                                            last_error=f"{type(error).__name__}: {error}"[:2000])
+            log.warning("relay_broker_error", error=repr(error), sent=len(confirmed), pending=len(rows) - len(confirmed))
+            self._close_broker()
+            self.stop.wait(1.0)
+        finally:
+            if confirmed:
+                OutboxEvent.objects.filter(id__in=confirmed).update(published_at=timezone.now())
+        return len(confirmed)
+
+    # --- broker ------------------------------------------------------------------------------
+
+    def _ensure_producer(self):
+        if self._producer is None:
+            self._broker = broker.connection()
+            self._broker.ensure_connection(max_retries=1)
+            broker.declare_topology(self._broker, self.service, [])
+            self._producer = self._broker.Producer()
+        return self._producer
+
+    def _close_broker(self) -> None:
+        if self._broker is not None:
+            try:
+                self._broker.release()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                pass
+        self._broker = self._producer = None
+
+    def _purge_old_rows(self) -> None:
+        if time.monotonic() - self._last_purge < 3600:
+            return
+        self._last_purge = time.monotonic()
+        deleted, _ = OutboxEvent.objects.filter(published_at__lt=timezone.now() - RETENTION).delete()
+        if deleted:
+            log.info("outbox_purged", rows=deleted)
+
+    # --- one relay per service, woken by commits --------------------------------------------
+
+    @contextmanager
+    def _leadership(self):
+        if db_connection.vendor == "postgresql":
+            with self._postgres_leadership() as wait:
+                yield wait
+        else:
+            with self._file_leadership() as wait:
+                yield wait
+
+    @contextmanager
+    def _postgres_leadership(self):
+        import psycopg
+
+        params = db_connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        key = int.from_bytes(hashlib.sha256(f"outbox-relay:{self.service}".encode()).digest()[:8], "big", signed=True)
+        try:
+            listener = psycopg.connect(**params, autocommit=True)
+        except psycopg.OperationalError as error:
+            raise DatabaseError(str(error)) from error
+        with listener:
+            while not self.stop.is_set():
+                if listener.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]:
+                    break
+                log.info("relay_standby", reason="another relay of this service is running")
+                self.stop.wait(5)
+            listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+
+            def wait_for_commit(timeout: float) -> None:
+                # Any notification means something committed: go and look.
+                try:
+                    for _ in listener.notifies(timeout=timeout, stop_after=1):
+                        pass
+                except psycopg.OperationalError as error:
+                    raise DatabaseError(str(error)) from error
+
+            yield wait_for_commit
+
+    @contextmanager
+    def _file_leadership(self):
+        lock_path = settings.MARKETPLACE_CONFIG.var_dir / "run" / f"outbox-relay-{self.service}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as handle:
+            while not self.stop.is_set():
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    self.stop.wait(5)
+            # No notifications without PostgreSQL: look often instead.
+            yield lambda timeout: self.stop.wait(min(timeout, 0.2))

@@ -1,0 +1,101 @@
+"""Views that raise each kind of error the problem+json handlers must render."""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace_libs.authentication import HasRole
+from marketplace_libs.errors import Conflict, NotFound, RateLimited
+from marketplace_libs.events.publishing import publish
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class NestedValidationError(PublicView):
+    def get(self, request):
+        raise drf_exceptions.ValidationError({
+            "title": ["This field is required."],
+            "price": {"amount": ["Must be positive."], "currency": ["Unknown currency."]},
+            "items": [{}, {"quantity": ["Must be at least 1."]}],
+            "non_field_errors": ["Title and price disagree."],
+        })
+
+
+class ItemInput(serializers.Serializer):
+    name = serializers.CharField(max_length=10)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class EchoView(PublicView):
+    """Parses a JSON body through a serializer: malformed JSON, wrong types, too large a body."""
+
+    def post(self, request):
+        serializer = ItemInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
+
+
+class ConflictView(PublicView):
+    def get(self, request):
+        raise Conflict("This order was already accepted.")
+
+
+class RateLimitedView(PublicView):
+    def get(self, request):
+        raise RateLimited(42, "Slow down.")
+
+
+class ThrottledView(PublicView):
+    def get(self, request):
+        raise drf_exceptions.Throttled(wait=12.2)
+
+
+class NotFoundView(PublicView):
+    def get(self, request):
+        raise NotFound("No such gig.")
+
+
+class WhoAmIView(APIView):
+    """Needs a valid access token (the default permission is IsAuthenticated)."""
+
+    def get(self, request):
+        return Response({"user_id": request.user.id, "username": request.user.username,
+                         "roles": list(request.user.roles)})
+
+
+class SellerOnlyView(APIView):
+    permission_classes = [HasRole.named("seller")]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class BrokenView(PublicView):
+    def get(self, request):
+        raise RuntimeError("a bug in a view")
+
+
+def broken_plain_view(request):
+    """A plain Django view (outside DRF) that fails."""
+    raise RuntimeError("a bug outside DRF")
+
+
+class RegisterSomeoneView(PublicView):
+    """Publishes an event in the transaction of its change, as a service's write does."""
+
+    def post(self, request):
+        with transaction.atomic():
+            event = publish("user.registered", {
+                "user_id": str(uuid.uuid4()), "email": "someone@example.com", "username": "someone",
+                "date_joined": timezone.now().isoformat().replace("+00:00", "Z"),
+            })
+        return Response({"pk": event.pk, "id": event.envelope()["id"]}, status=201)

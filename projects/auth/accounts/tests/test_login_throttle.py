@@ -1,0 +1,110 @@
+"""Failed logins are counted per account and per client address; past the limit, 429."""
+
+import time
+
+import pytest
+
+from .conftest import AUTH, PASSWORD, problem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 5
+    settings.LOGIN_FAILURES_PER_ADDRESS = 20
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    return settings
+
+
+def attempt(api, email: str, password: str, address: str = "203.0.113.10"):
+    # The test client connects from 127.0.0.1, a trusted proxy, so X-Real-IP names the caller.
+    return api.post(f"{AUTH}/login", {"email": email, "password": password}, format="json",
+                    HTTP_X_REAL_IP=address)
+
+
+def fail(api, email: str, times: int, address: str = "203.0.113.10"):
+    for _ in range(times):
+        assert attempt(api, email, "wrong-password-guess", address).status_code == 401
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(api, account):
+    fail(api, account.email, 5)
+
+    response = attempt(api, account.email, PASSWORD)
+
+    body = problem(response, 429)
+    assert body["type"] == "urn:marketplace:problem:rate_limited"
+    retry_after = int(response["Retry-After"])
+    assert 1 <= retry_after <= 15 * 60 + 1
+    assert retry_after > 15 * 60 - 60
+
+
+def test_four_failures_do_not_lock(api, account):
+    fail(api, account.email, 4)
+    assert attempt(api, account.email, PASSWORD).status_code == 200
+
+
+def test_a_success_clears_the_account_s_count(api, account):
+    fail(api, account.email, 4)
+    assert attempt(api, account.email, PASSWORD).status_code == 200
+    fail(api, account.email, 4)
+    assert attempt(api, account.email, PASSWORD).status_code == 200
+
+
+def test_the_lock_holds_for_every_address_and_spelling(api, account):
+    fail(api, account.email, 5)
+    problem(attempt(api, "ALICE@example.com ", PASSWORD, address="198.51.100.7"), 429)
+
+
+def test_the_lock_of_one_account_leaves_others_alone(api, account, register):
+    bob = register(email="bob@example.com", username="bobby")
+    fail(api, account.email, 5, address="203.0.113.10")
+    assert attempt(api, bob.email, PASSWORD, address="198.51.100.7").status_code == 200
+
+
+def test_failures_on_an_unknown_email_are_counted_too(api):
+    fail(api, "nobody@example.com", 5)
+    problem(attempt(api, "nobody@example.com", "whatever-password"), 429)
+
+
+def test_one_address_trying_many_accounts_hits_the_address_limit(api, account, limits):
+    limits.LOGIN_FAILURES_PER_ADDRESS = 3
+    for number in range(3):
+        fail(api, f"victim{number}@example.com", 1, address="192.0.2.66")
+
+    # Alice's right password from that address is refused, with the wait...
+    response = attempt(api, account.email, PASSWORD, address="192.0.2.66")
+    problem(response, 429)
+    assert int(response["Retry-After"]) >= 1
+    # ...while Alice herself, from her own address, is not locked out.
+    assert attempt(api, account.email, PASSWORD, address="198.51.100.7").status_code == 200
+
+
+def test_a_success_does_not_clear_the_address_count(api, account, limits):
+    limits.LOGIN_FAILURES_PER_ADDRESS = 3
+    fail(api, "victim@example.com", 2, address="192.0.2.66")
+    assert attempt(api, account.email, PASSWORD, address="192.0.2.66").status_code == 200
+    fail(api, "victim2@example.com", 1, address="192.0.2.66")
+    problem(attempt(api, account.email, PASSWORD, address="192.0.2.66"), 429)
+
+
+def test_refused_attempts_do_not_extend_the_lock(api, account, limits):
+    limits.LOGIN_FAILURE_WINDOW_SECONDS = 60
+    fail(api, account.email, 5)
+    first = int(attempt(api, account.email, PASSWORD)["Retry-After"])
+    for _ in range(5):
+        attempt(api, account.email, "wrong-password-guess")
+    assert int(attempt(api, account.email, PASSWORD)["Retry-After"]) <= first
+
+
+def test_the_lock_ends_with_its_window_and_a_new_window_locks_again(api, account, limits):
+    limits.LOGIN_FAILURE_WINDOW_SECONDS = 1
+    fail(api, account.email, 5)
+    problem(attempt(api, account.email, PASSWORD), 429)
+
+    time.sleep(1.5)
+
+    # The window is over: guessing starts from zero, and is limited again.
+    fail(api, account.email, 5)
+    problem(attempt(api, account.email, PASSWORD), 429)

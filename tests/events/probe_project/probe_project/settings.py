@@ -1,0 +1,9 @@
+import os
+
+from marketplace_libs.settings import service_settings
+
+globals().update(service_settings(os.environ.get("PROBE_SERVICE", "probe_a"),
+                                  apps=["marketplace_libs.events", "probe"], urlconf="probe_project.urls"))
+
+PROBE_SLOW_SECONDS = float(os.environ.get("PROBE_SLOW_SECONDS", "4"))
+EVENTS_RETRY_BASE_SECONDS = float(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "0.05"))
