@@ -3,8 +3,10 @@ services grow them, their workers and schedulers). `up` runs them under honcho."
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,10 +48,37 @@ def platform_processes(env: dict, run_dir: Path) -> list[Process]:
         Process("gateway", web_command(REPO_ROOT / "gateway", gateway_app_port(), asgi=False, env=env),
                 REPO_ROOT / "gateway"),
     ]
+    subscriptions = event_subscriptions(env)
     for spec in present_services():
         processes.append(Process(spec.name, web_command(spec.project_dir, spec.port, asgi=spec.asgi, env=env),
                                  spec.project_dir))
+        processes.append(Process(f"{spec.name}-relay", f"{sys.executable} manage.py run_outbox_relay",
+                                 spec.project_dir))
+        if subscriptions.get(spec.name):
+            processes.append(Process(f"{spec.name}-worker", worker_command(spec.name, env), spec.project_dir))
     return processes
+
+
+def worker_command(service: str, env: dict) -> str:
+    return (f"{_bin('celery')} -A config.celery worker --loglevel INFO "
+            f"--concurrency {env.get('MARKETPLACE_WORKER_CONCURRENCY', '2')} "
+            f"--without-heartbeat --without-gossip --without-mingle -n {service}@%h")
+
+
+def event_subscriptions(env: dict) -> dict[str, list[str]]:
+    """Each present service's subscriptions (asked of the services themselves, in parallel)."""
+    running = {
+        spec.name: subprocess.Popen([sys.executable, "manage.py", "events_info"], cwd=spec.project_dir, env=env,
+                                    stdout=subprocess.PIPE, text=True)
+        for spec in present_services()
+    }
+    found = {}
+    for name, process in running.items():
+        output, _ = process.communicate(timeout=120)
+        if process.returncode != 0:
+            raise SystemExit(f"{name}: manage.py events_info failed")
+        found[name] = json.loads(output.strip().splitlines()[-1])["subscriptions"]
+    return found
 
 
 def run_under_honcho(processes: list[Process], env: dict) -> int:
