@@ -170,6 +170,29 @@ def cmd_test(args) -> int:
     return testing.run(args.targets, pytest_args=args.pytest_args)
 
 
+def cmd_events(args) -> int:
+    from . import events_ops
+
+    return events_ops.run(args.events_action or "status", args, dict(os.environ))
+
+
+def _add_events_parser(commands) -> None:
+    events = commands.add_parser("events", help="the event backbone: outbox lag, queues, dead letters, traces, "
+                                                "docs/events.md (no action: status)")
+    events.set_defaults(func=cmd_events)
+    actions = events.add_subparsers(dest="events_action", metavar="action")
+    actions.add_parser("status", help="per service: outbox backlog, queue depths, dead letters, subscriptions")
+    dead = actions.add_parser("dead-letters", help="list the dead letters of some or all services")
+    dead.add_argument("services", nargs="*")
+    replay = actions.add_parser("replay", help="send a service's dead letters back to its own queue")
+    replay.add_argument("service")
+    replay.add_argument("--event", metavar="EVENT_ID", help="only this event")
+    trace = actions.add_parser("trace", help="who published one event, who applied it")
+    trace.add_argument("event_id")
+    docs = actions.add_parser("docs", help="write docs/events.md from the catalogue and the subscriptions")
+    docs.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is stale")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -200,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("service")
     run.add_argument("extra", nargs=argparse.REMAINDER)
     run.set_defaults(func=cmd_run)
+    _add_events_parser(commands)
     return parser
 
 

@@ -84,6 +84,9 @@ def logging_config(service: str, level: str = "INFO") -> dict:
             "django.server": {"level": "WARNING"},
             "django.request": {"level": "ERROR"},
             "gunicorn.access": {"level": "WARNING"},
+            # One "event_handled" line per event (with its correlation id) replaces Celery's two.
+            "celery.app.trace": {"level": "WARNING"},
+            "celery.worker.strategy": {"level": "WARNING"},
         },
     }
 

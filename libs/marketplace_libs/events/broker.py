@@ -32,10 +32,11 @@ def broker_url() -> str:
     return settings.MARKETPLACE_BROKER_URL or "filesystem://"
 
 
-def transport_options() -> dict:
+def transport_options(*, confirm_each: bool = True) -> dict:
     if settings.MARKETPLACE_BROKER_URL:
-        # Every publish waits for RabbitMQ's confirm: "sent" means stored by the broker.
-        return {"confirm_publish": True}
+        # Every publish waits for RabbitMQ's confirm: "sent" means stored by the broker. The relay
+        # turns this off and confirms whole batches itself (confirms.py).
+        return {"confirm_publish": confirm_each}
     folder = Path(settings.MARKETPLACE_CONFIG.var_dir) / "broker"
     for sub in ("messages", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -48,8 +49,8 @@ def transport_options() -> dict:
     }
 
 
-def connection() -> Connection:
-    return Connection(broker_url(), transport_options=transport_options(), connect_timeout=5,
+def connection(*, confirm_each: bool = True) -> Connection:
+    return Connection(broker_url(), transport_options=transport_options(confirm_each=confirm_each), connect_timeout=5,
                       heartbeat=30 if settings.MARKETPLACE_BROKER_URL else 0)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -48,8 +50,44 @@ def known_event_types() -> list[tuple[str, int]]:
     return found
 
 
+@cache
+def _validator(event_type: str, version: int):
+    # Built once per type: jsonschema.validate() re-checks the schema itself on every call (~10 ms).
+    schema = schema_for(event_type, version)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=FORMAT_CHECKER)
+
+
 def validate(event_type: str, data: dict, version: int = 1) -> None:
     try:
-        jsonschema.validate(data, schema_for(event_type, version), format_checker=FORMAT_CHECKER)
+        error = jsonschema.exceptions.best_match(_validator(event_type, version).iter_errors(data))
+        if error is not None:
+            raise error
     except jsonschema.ValidationError as error:
         raise InvalidEvent(f"{event_type} v{version}: {error.message}") from None
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One event type and version, as docs/events.md and the contract tests present it."""
+
+    event_type: str
+    version: int
+    producer: str  # the one service that may publish it (the schema's "x-producer")
+    description: str
+    schema: dict
+    examples: list
+
+
+def entry(event_type: str, version: int = 1) -> CatalogueEntry:
+    # A copy: schema_for() is cached, and a caller that edits its entry must not edit the validator's schema.
+    schema = copy.deepcopy(schema_for(event_type, version))
+    return CatalogueEntry(event_type=event_type, version=version, producer=schema.get("x-producer", ""),
+                          description=schema.get("description", ""), schema=schema,
+                          examples=schema.get("examples", []))
+
+
+def entries() -> list[CatalogueEntry]:
+    """Every type and version in the catalogue, in (type, version) order."""
+    return [entry(event_type, version) for event_type, version in sorted(known_event_types())]

@@ -40,15 +40,34 @@ def apply_once(event: Event) -> bool:
     False when the inbox already has it (a redelivery): nothing runs again.
     """
     with transaction.atomic():
-        _, created = InboxEvent.objects.get_or_create(
-            event_id=event.id,
-            defaults={"event_type": event.type, "producer": event.producer, "correlation_id": event.correlation_id},
-        )
-        if not created:
+        if not _record_in_inbox(event):
             return False
         for handler in registry.handlers_for(event.type):
             handler(event)
     return True
+
+
+def _record_in_inbox(event: Event) -> bool:
+    """Insert the inbox row unless it exists; True if this transaction inserted it.
+
+    One statement instead of get_or_create's select, savepoint and insert. A concurrent
+    delivery of the same event waits on the unique key until the first one commits (then
+    inserts nothing) or rolls back (then inserts and applies the event itself).
+    """
+    connection = transaction.get_connection()
+    fields = {field.column: field for field in InboxEvent._meta.concrete_fields}
+    values = {
+        "event_id": event.id, "event_type": event.type, "producer": event.producer,
+        "correlation_id": event.correlation_id, "handled_at": timezone.now(),
+    }
+    columns = ", ".join(connection.ops.quote_name(column) for column in values)
+    placeholders = ", ".join(["%s"] * len(values))
+    parameters = [fields[column].get_db_prep_value(value, connection) for column, value in values.items()]
+    table = connection.ops.quote_name(InboxEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+                       f"ON CONFLICT (event_id) DO NOTHING RETURNING event_id", parameters)
+        return cursor.fetchone() is not None
 
 
 def _backoff_seconds(attempt: int) -> float:

@@ -26,6 +26,7 @@ from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
 
 from . import broker
+from .confirms import BrokerRefused, ConfirmedBatchPublisher
 from .consumer import HANDLE_EVENT_TASK
 from .models import OutboxEvent
 from .publishing import OUTBOX_CHANNEL
@@ -66,7 +67,7 @@ class OutboxRelay:
         self.sweep_seconds = sweep_seconds
         self.stop = threading.Event()
         self._broker = None
-        self._producer = None
+        self._publisher = None
         self._last_purge = 0.0
 
     # --- the loop ----------------------------------------------------------------------------
@@ -100,11 +101,16 @@ class OutboxRelay:
             return 0
         confirmed: list[int] = []
         try:
-            producer = self._ensure_producer()
-            for row in rows:
-                send(producer, self.app, row.envelope())
-                confirmed.append(row.id)
-        except BROKER_ERRORS as error:
+            publisher = self._ensure_publisher()
+            if publisher is None:  # no confirms to wait for (the embedded transport)
+                producer = self._broker.Producer()
+                for row in rows:
+                    send(producer, self.app, row.envelope())
+                    confirmed.append(row.id)
+            else:
+                publisher.publish_batch(lambda producer, row: send(producer, self.app, row.envelope()), rows)
+                confirmed = [row.id for row in rows]
+        except (*BROKER_ERRORS, BrokerRefused, TimeoutError) as error:
             failed = rows[len(confirmed)]
             OutboxEvent.objects.filter(id=failed.id).update(attempts=failed.attempts + 1,
                                                             last_error=f"{type(error).__name__}: {error}"[:2000])
@@ -118,13 +124,14 @@ class OutboxRelay:
 
     # --- broker ------------------------------------------------------------------------------
 
-    def _ensure_producer(self):
-        if self._producer is None:
-            self._broker = broker.connection()
+    def _ensure_publisher(self) -> ConfirmedBatchPublisher | None:
+        if self._broker is None:
+            self._broker = broker.connection(confirm_each=False)
             self._broker.ensure_connection(max_retries=1)
             broker.declare_topology(self._broker, self.service, [])
-            self._producer = self._broker.Producer()
-        return self._producer
+            if self._broker.transport.driver_type == "amqp":
+                self._publisher = ConfirmedBatchPublisher(self._broker)
+        return self._publisher
 
     def _close_broker(self) -> None:
         if self._broker is not None:
@@ -132,7 +139,7 @@ class OutboxRelay:
                 self._broker.release()
             except Exception:  # noqa: BLE001 - it is being thrown away
                 pass
-        self._broker = self._producer = None
+        self._broker = self._publisher = None
 
     def _purge_old_rows(self) -> None:
         if time.monotonic() - self._last_purge < 3600:
