@@ -33,7 +33,7 @@ from harness import Fleet, events_environment  # noqa: E402
 
 ENV = events_environment(name="bench-events", redis_db=6)
 os.environ.update(ENV)
-os.environ.update(PROBE_SERVICE="probe_producer", DJANGO_SETTINGS_MODULE="probe_project.settings")
+os.environ.update(PROBE_SERVICE="probe_producer", PROBE_SUBSCRIBES="0", DJANGO_SETTINGS_MODULE="probe_project.settings")
 
 import django  # noqa: E402
 
@@ -48,7 +48,7 @@ def delete_queues() -> None:
     from marketplace_libs.events import broker
 
     with broker.connection() as conn:
-        for service in CONSUMERS:
+        for service in [*CONSUMERS, "probe_producer"]:
             for name in (broker.events_queue_name(service), broker.dead_letter_queue_name(service)):
                 conn.default_channel.queue_delete(name)
 
@@ -93,8 +93,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def throughput_phase(fleet: Fleet, count: int) -> dict:
-    event_ids = publish_registrations(count, prefix="burst", per_transaction=100)
-    fleet.wait_until_received(CONSUMERS, event_ids, timeout=600)
+    prefix = f"burst{int(time.time())}"
+    event_ids = publish_registrations(count, prefix=prefix, per_transaction=100)
+    fleet.wait_until_counted(CONSUMERS, prefix, count)
     time.sleep(1)
     elapsed = span_seconds(fleet, event_ids)
     return {"events": count, "seconds": round(elapsed, 2), "events_per_s": round(count / elapsed), **outcome(fleet, event_ids)}
@@ -102,6 +103,7 @@ def throughput_phase(fleet: Fleet, count: int) -> dict:
 
 def steady_phase(fleet: Fleet, rate: int, seconds: int, *, close_connections: bool = False) -> dict:
     event_ids: list[str] = []
+    prefix = f"steady{int(time.time())}"
     interval = 1.0 / rate
 
     def closer():
@@ -118,10 +120,10 @@ def steady_phase(fleet: Fleet, rate: int, seconds: int, *, close_connections: bo
         delay = target - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        event_ids.extend(publish_registrations(1, prefix="steady"))
+        event_ids.extend(publish_registrations(1, prefix=prefix))
     if thread:
         thread.join()
-    fleet.wait_until_received(CONSUMERS, event_ids, timeout=300)
+    fleet.wait_until_counted(CONSUMERS, prefix, len(event_ids), timeout=300)
     time.sleep(1)
     values = latencies_ms(fleet, event_ids)
     return {"events": len(event_ids), "rate": rate, "p50_ms": round(percentile(values, 0.5), 1),
@@ -134,7 +136,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (or threads) per consumer")
-    parser.add_argument("--pool", default="prefork", choices=["prefork", "threads", "solo"])
+    parser.add_argument("--pool", default="threads", choices=["prefork", "threads", "solo"])
     parser.add_argument("--prefetch", default="16", help="comma-separated prefetch multipliers for phase 1")
     args = parser.parse_args()
     prefetches = [int(value) for value in args.prefetch.split(",")]

@@ -55,8 +55,11 @@ Every event travels in the same envelope, described by
   declares it, so events published before the service's worker first starts are kept.
 - Each service has a dead-letter queue, `<service>.events.dlq` (quorum), on the direct exchange
   `marketplace.dead-letters`.
-- A message is a Celery task message for the task `marketplace.events.handle` whose one argument is
-  the envelope, sent persistent (delivery mode 2).
+- A message's body is the envelope as JSON, sent persistent (delivery mode 2) with the event id as
+  `message_id` and headers `event-type` and `producer`; the relay sends a batch, then waits once for
+  RabbitMQ to confirm all of it.
+- The queue is single-active-consumer: one worker process applies a service's events at a time, in
+  queue order, and the others stand by to take over.
 - Without `MARKETPLACE_BROKER_URL` the same routing runs on kombu's filesystem transport under
   `var/broker/`, between local processes and without a server.
 
@@ -70,11 +73,14 @@ outbox relay per service (`manage.py run_outbox_relay`; a second one waits on a 
 lock) wakes when a publishing transaction commits (`NOTIFY`) and sweeps every second anyway. It
 sends unpublished rows in outbox order and marks a row published only after RabbitMQ confirmed it,
 so a crash in between sends the event again; broker errors are counted on the row and retried.
-Published rows are deleted after 7 days. **Applied once in effect.** A worker acknowledges a message
-only when it is done with it. It checks the envelope and the data against the catalogue (an event
-that fails is dead-lettered at once: retrying cannot make it valid), then runs the service's
-handlers and records the event id in its inbox in one transaction, so a redelivered copy finds its
-id there and changes nothing. That is why a handler must keep its effects in the database (anything
+Published rows are deleted after 7 days. **Applied once in effect.** The worker's events consumer
+(a Celery consumer bootstep) takes the messages that have arrived together as one batch, checks
+each envelope and its data against the catalogue, then, in one transaction, records the batch's
+event ids in the inbox (one statement) and runs the handlers of the events not seen before; it
+acknowledges the messages only after that transaction has committed. A redelivered copy finds its
+id in the inbox and changes nothing. If anything in a batch fails, the batch is rolled back and
+each of its events is applied on its own, as below (an event that fails the catalogue check is
+dead-lettered at once: retrying cannot make it valid). That is why a handler must keep its effects in the database (anything
 else goes out as a task or as an event of its own). A failing handler is retried with exponential
 backoff (from 0.2 s, doubling, at most 10 s; `EVENTS_HANDLER_ATTEMPTS`, 5 by default, in all), then
 the event goes to `<service>.events.dlq` with its error, traceback and attempt count in the message
@@ -83,8 +89,9 @@ back to the queue: not the event's fault, so not a dead letter. A message that k
 process is dead-lettered by RabbitMQ after 10 deliveries (the queue's delivery limit), without those
 headers. So nothing is dropped silently: every event is applied, or waits in a dead-letter queue
 until it is replayed. **Order.** Events of one aggregate leave the producer in the order they were
-written, but a subscriber with several worker processes, a retry or a replay can apply them out of
-order: handlers must not depend on it.
+written and, with one active consumer per queue, are applied in that order; a retried, redelivered
+or replayed event can still arrive after a later one, so handlers that keep a read model compare
+versions or timestamps rather than trust arrival order.
 
 ## Operating it
 

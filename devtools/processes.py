@@ -60,8 +60,10 @@ def platform_processes(env: dict, run_dir: Path) -> list[Process]:
 
 
 def worker_command(service: str, env: dict) -> str:
-    return (f"{_bin('celery')} -A config.celery worker --loglevel INFO "
-            f"--concurrency {env.get('MARKETPLACE_WORKER_CONCURRENCY', '2')} "
+    # Events are consumed in the worker's main loop (batch_consumer.py); the thread pool runs the
+    # service's own background tasks, which mostly wait on the network (SMTP, payment provider).
+    return (f"{_bin('celery')} -A config.celery worker --loglevel INFO --pool threads "
+            f"--concurrency {env.get('MARKETPLACE_WORKER_CONCURRENCY', '4')} "
             f"--without-heartbeat --without-gossip --without-mingle -n {service}@%h")
 
 

@@ -120,7 +120,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "DATABASES": {"default": database_settings(config, service)},
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "CACHES": cache_settings(config, service),
-        "LOGGING": logging_config(service),
+        "LOGGING": logging_config(service, environ.Env().str("MARKETPLACE_LOG_LEVEL", default="INFO").upper()),
         "TEMPLATES": [
             {
                 "BACKEND": "django.template.backends.django.DjangoTemplates",

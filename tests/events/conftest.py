@@ -13,6 +13,7 @@ from harness import Fleet, events_environment
 ENV = events_environment()
 os.environ.update(ENV)
 os.environ["PROBE_SERVICE"] = "probe_producer"
+os.environ["PROBE_SUBSCRIBES"] = "0"
 os.environ["DJANGO_SETTINGS_MODULE"] = "probe_project.settings"
 
 import django  # noqa: E402
@@ -35,7 +36,7 @@ def delete_queues(services) -> None:
 @pytest.fixture(scope="session")
 def fleet():
     fleet = Fleet(ENV)
-    delete_queues(CONSUMERS)
+    delete_queues([*CONSUMERS, "probe_producer"])
     fleet.migrate("probe_producer", *CONSUMERS)
     from django.db import connection
 

@@ -44,7 +44,9 @@ class Fleet:
             old.unlink()
 
     def _env_for(self, service: str, **extra: str) -> dict:
-        return {**self.env, "PROBE_SERVICE": service, **extra}
+        # The producer copies publish only; the others subscribe.
+        subscribes = "0" if service.endswith("producer") else "1"
+        return {**self.env, "PROBE_SERVICE": service, "PROBE_SUBSCRIBES": subscribes, **extra}
 
     def database_url(self, service: str) -> str:
         server = self.env["MARKETPLACE_DATABASE_URL"].replace("postgres://", "postgresql://", 1).rstrip("/")
@@ -69,7 +71,7 @@ class Fleet:
         self.processes[key] = process
         return process
 
-    def start_worker(self, service: str, *, concurrency: int = 2, pool: str = "prefork", key: str | None = None,
+    def start_worker(self, service: str, *, concurrency: int = 2, pool: str = "threads", key: str | None = None,
                      **extra: str) -> subprocess.Popen:
         return self._start(key or f"{service}-worker", [
             str(Path(sys.executable).parent / "celery"), "-A", "probe_project.celery", "worker",
@@ -117,6 +119,15 @@ class Fleet:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             time.sleep(interval)
+
+    def count_received(self, service: str, username_prefix: str) -> int:
+        return self.query(service, "SELECT count(*) FROM probe_received WHERE username LIKE %s",
+                          [f"{username_prefix}\\_%"])[0][0]
+
+    def wait_until_counted(self, services: list[str], username_prefix: str, count: int, *, timeout: float = 600) -> None:
+        """Cheaper than wait_until_received for big batches: counts rows by the events' name prefix."""
+        self.wait_for(lambda: all(self.count_received(service, username_prefix) >= count for service in services),
+                      timeout=timeout, interval=0.25, what=f"{count} '{username_prefix}' events")
 
     def wait_until_received(self, services: list[str], event_ids: list[str], *, timeout: float = 60) -> None:
         def all_there():

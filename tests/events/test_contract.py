@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +15,7 @@ import pytest
 from django.utils import timezone
 
 from devtools import events_docs, processes
-from harness import ROOT
+from harness import PROBE_DIR, ROOT
 from marketplace_libs.events import catalogue, registry
 from marketplace_libs.events.envelope import (
     ENVELOPE_FIELDS, ENVELOPE_SCHEMA_PATH, MalformedEnvelope, validate_envelope,
@@ -144,9 +146,14 @@ def test_every_subscription_of_every_service_is_in_the_catalogue(service_subscri
 
 
 def test_the_probe_service_subscriptions_are_in_the_catalogue():
-    subscriptions = registry.subscriptions()
+    # This test process is the probe producer, which subscribes to nothing: ask a consumer copy.
+    result = subprocess.run([sys.executable, "manage.py", "events_info"], cwd=PROBE_DIR, check=True,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PROBE_SERVICE": "probe_a", "PROBE_SUBSCRIBES": "1"})
+    subscriptions = json.loads(result.stdout.strip().splitlines()[-1])["subscriptions"]
     assert subscriptions, "the probe service's handlers were not registered"
     assert set(subscriptions) <= _catalogue_types()
+    assert registry.subscriptions() == []  # and the producer copy binds no queue
 
 
 # --- docs/events.md ----------------------------------------------------------------------------

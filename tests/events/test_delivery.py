@@ -49,18 +49,16 @@ def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
 
 def test_a_redelivered_event_is_applied_once(fleet, publish):
     from marketplace_libs.events import broker
-    from marketplace_libs.events.celery_app import make_celery_app
     from marketplace_libs.events.models import OutboxEvent
     from marketplace_libs.events.relay import send
 
     [event_id] = publish(1, prefix="redelivered")
     fleet.wait_until_received(CONSUMERS, [event_id])
     envelope = OutboxEvent.objects.get(event_id=event_id).envelope()
-    app = make_celery_app()
     with broker.connection() as conn:
         producer = conn.Producer()
         for _ in range(3):  # the broker handing the same message over again, three times
-            send(producer, app, envelope, exchange="", routing_key=broker.events_queue_name("probe_a"))
+            send(producer, envelope, exchange="", routing_key=broker.events_queue_name("probe_a"))
     marker = publish(1, prefix="after-redelivery")  # queued behind the copies: once it is in, they were handled
     fleet.wait_until_received(["probe_a"], marker)
     assert fleet.received_counts("probe_a", [event_id]) == {event_id: 1}
@@ -72,9 +70,12 @@ def test_a_failing_handler_is_retried_with_backoff(fleet, publish):
     fleet.wait_until_received(CONSUMERS, event_ids)
     for service in CONSUMERS:
         assert set(fleet.received_counts(service, event_ids).values()) == {1}
+    # Each flaky event fails twice: once inside its batch (which is then split) and once or
+    # twice on its own, before it succeeds after a backoff.
     retries = [line for line in (fleet.log_dir / "probe_a-worker.log").read_text().splitlines()
                if '"event_retry"' in line and event_ids[0] in line]
-    assert len(retries) == 2
+    assert 1 <= len(retries) <= 2
+    assert all('"retry_in_s"' in line for line in retries)
 
 
 def test_a_worker_killed_in_the_middle_of_a_handler_handles_the_event_after_restart_once(fleet, publish):

@@ -62,6 +62,8 @@ def events_queue(service: str, event_types: list[str]) -> Queue:
         durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
+            # One consumer at a time (the others wait as hot standbys): events leave in order.
+            "x-single-active-consumer": True,
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
             "x-dead-letter-routing-key": dead_letter_queue_name(service),

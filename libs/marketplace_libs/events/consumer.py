@@ -1,16 +1,16 @@
-"""Applying an event exactly once in effect, or dead-lettering it with its error.
+"""Applying one event exactly once in effect, or dead-lettering it with its error.
 
-The worker receives the event with acks late: the message is acknowledged only
-after the handler's transaction has committed (or the event has been
-dead-lettered), so a worker killed mid-handler loses nothing; the broker
-redelivers, and the inbox row written in the handler's transaction makes the
-second delivery a no-op.
+The batch consumer (batch_consumer.py) applies events in batches and comes here
+for each event of a batch that failed: the handlers are retried with backoff in
+the process, then the event goes to ``<service>.events.dlq`` with its error.
+The message is acknowledged only after that, so nothing is lost in between.
 """
 
 from __future__ import annotations
 
 import time
 import traceback
+from contextlib import contextmanager
 
 import structlog
 from celery.exceptions import Reject
@@ -22,8 +22,6 @@ from ..request_context import request_id_var
 from . import broker, catalogue, registry
 from .envelope import Event, MalformedEnvelope
 from .models import InboxEvent
-
-HANDLE_EVENT_TASK = "marketplace.events.handle"
 
 log = structlog.get_logger("marketplace.events")
 
@@ -40,34 +38,45 @@ def apply_once(event: Event) -> bool:
     False when the inbox already has it (a redelivery): nothing runs again.
     """
     with transaction.atomic():
-        if not _record_in_inbox(event):
+        if not record_in_inbox(event):
             return False
         for handler in registry.handlers_for(event.type):
             handler(event)
     return True
 
 
-def _record_in_inbox(event: Event) -> bool:
-    """Insert the inbox row unless it exists; True if this transaction inserted it.
+def record_in_inbox(event: Event) -> bool:
+    """Insert the inbox row unless it exists; True if this transaction inserted it."""
+    return event.id in record_batch_in_inbox([event])
 
-    One statement instead of get_or_create's select, savepoint and insert. A concurrent
-    delivery of the same event waits on the unique key until the first one commits (then
-    inserts nothing) or rolls back (then inserts and applies the event itself).
+
+def record_batch_in_inbox(events: list[Event]) -> set[str]:
+    """Insert the inbox rows of ``events`` that are not there yet; the ids this transaction inserted.
+
+    One statement for the whole batch, instead of a select, a savepoint and an insert per
+    event. A concurrent delivery of the same event waits on the unique key until the first one
+    commits (then inserts nothing) or rolls back (then inserts and applies the event itself).
     """
+    if not events:
+        return set()
     connection = transaction.get_connection()
-    fields = {field.column: field for field in InboxEvent._meta.concrete_fields}
-    values = {
-        "event_id": event.id, "event_type": event.type, "producer": event.producer,
-        "correlation_id": event.correlation_id, "handled_at": timezone.now(),
-    }
-    columns = ", ".join(connection.ops.quote_name(column) for column in values)
-    placeholders = ", ".join(["%s"] * len(values))
-    parameters = [fields[column].get_db_prep_value(value, connection) for column, value in values.items()]
+    field = {f.column: f for f in InboxEvent._meta.concrete_fields}
+    columns = ["event_id", "event_type", "producer", "correlation_id", "handled_at"]
+    now = timezone.now()
+    parameters = []
+    for event in events:
+        values = (event.id, event.type, event.producer, event.correlation_id, now)
+        parameters.extend(field[column].get_db_prep_value(value, connection) for column, value in zip(columns, values))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     table = connection.ops.quote_name(InboxEvent._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-                       f"ON CONFLICT (event_id) DO NOTHING RETURNING event_id", parameters)
-        return cursor.fetchone() is not None
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+            f"VALUES {', '.join([row] * len(events))} ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            parameters,
+        )
+        inserted = {field["event_id"].to_python(value) for (value,) in cursor.fetchall()}
+    return {event.id for event in events if field["event_id"].to_python(event.id) in inserted}
 
 
 def _backoff_seconds(attempt: int) -> float:
@@ -86,11 +95,18 @@ def handle_envelope(envelope: dict, *, publish_dead_letter) -> str:
         log.error("event_dead_lettered", reason="invalid", error=str(error), event_id=str(envelope.get("id", "")))
         return Outcome.DEAD_LETTERED
 
+    with handling_context(event):
+        return _apply_with_retries(event, envelope, publish_dead_letter)
+
+
+@contextmanager
+def handling_context(event: Event):
+    """Every log line written while handling ``event`` carries its ids and the request's correlation id."""
     request_token = request_id_var.set(event.correlation_id or None)
     structlog.contextvars.bind_contextvars(event_id=event.id, event_type=event.type,
                                            correlation_id=event.correlation_id)
     try:
-        return _apply_with_retries(event, envelope, publish_dead_letter)
+        yield
     finally:
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
         request_id_var.reset(request_token)

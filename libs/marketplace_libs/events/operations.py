@@ -86,7 +86,7 @@ def list_dead_letters(service: str | None = None, *, limit: int = 100) -> list[d
             channel.close()  # unacknowledged: every message goes back to the queue
 
 
-def replay_dead_letters(app, service: str | None = None, *, event_id: str | None = None, limit: int = 1000) -> list[str]:
+def replay_dead_letters(service: str | None = None, *, event_id: str | None = None, limit: int = 1000) -> list[str]:
     """Send dead letters back to this service's own queue (not to the exchange: no other
     subscriber sees them again); returns the replayed event ids."""
     from .relay import send
@@ -102,7 +102,7 @@ def replay_dead_letters(app, service: str | None = None, *, event_id: str | None
                 envelope = message.decode()
                 if event_id and (not isinstance(envelope, dict) or envelope.get("id") != event_id):
                     continue
-                send(producer, app, envelope, exchange="", routing_key=broker.events_queue_name(service))
+                send(producer, envelope, exchange="", routing_key=broker.events_queue_name(service))
                 message.ack()  # only after the broker confirmed the replayed copy
                 replayed.append(envelope.get("id"))
         finally:

@@ -8,7 +8,8 @@ from ..request_context import current_request_id
 from . import catalogue
 from .models import OutboxEvent
 
-# PostgreSQL delivers a NOTIFY only when the transaction commits: the relay wakes exactly then.
+# A trigger on the outbox table (migration 0002) notifies this channel; PostgreSQL delivers
+# the notification only when the transaction commits, so the relay wakes exactly then.
 OUTBOX_CHANNEL = "marketplace_outbox"
 
 
@@ -19,11 +20,10 @@ def publish(event_type: str, data: dict, *, aggregate_id: str = "", version: int
     process dies right after the commit (the relay sweeps what is left). Data
     that does not match the event's schema in the catalogue is refused here.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"publish({event_type!r}) must run inside the transaction of the change it reports")
     catalogue.validate(event_type, data, version)
-    event = OutboxEvent.objects.create(
+    return OutboxEvent.objects.create(
         event_type=event_type,
         version=version,
         occurred_at=timezone.now(),
@@ -32,7 +32,3 @@ def publish(event_type: str, data: dict, *, aggregate_id: str = "", version: int
         aggregate_id=aggregate_id,
         data=data,
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [OUTBOX_CHANNEL])
-    return event

@@ -27,7 +27,6 @@ from kombu.exceptions import KombuError
 
 from . import broker
 from .confirms import BrokerRefused, ConfirmedBatchPublisher
-from .consumer import HANDLE_EVENT_TASK
 from .models import OutboxEvent
 from .publishing import OUTBOX_CHANNEL
 
@@ -37,31 +36,23 @@ BROKER_ERRORS = (KombuError, AMQPError, OSError)
 RETENTION = timedelta(days=7)
 
 
-def task_message(app, envelope: dict):
-    """The Celery task message that carries an envelope to each subscriber's worker."""
-    return app.amqp.create_task_message(
-        envelope["id"], HANDLE_EVENT_TASK, [envelope], {}, ignore_result=True, origin=envelope["producer"],
-        argsrepr=f"({envelope['type']} {envelope['id']})", kwargsrepr="{}",
-    )
-
-
-def send(producer, app, envelope: dict, *, exchange=broker.EVENTS_EXCHANGE, routing_key: str | None = None) -> None:
-    message = task_message(app, envelope)
+def send(producer, envelope: dict, *, exchange=broker.EVENTS_EXCHANGE, routing_key: str | None = None) -> None:
+    """Publish an envelope: to the events exchange under its type, or straight to one queue."""
     producer.publish(
-        message.body,
+        envelope,
         exchange=exchange,
         routing_key=routing_key or envelope["type"],
-        headers=message.headers,
         serializer="json",
         delivery_mode=2,
+        message_id=envelope["id"],
+        correlation_id=envelope.get("correlation_id") or None,
+        headers={"event-type": envelope["type"], "producer": envelope["producer"]},
         retry=False,
-        **message.properties,
     )
 
 
 class OutboxRelay:
-    def __init__(self, app, *, batch_size: int = 500, sweep_seconds: float = 1.0):
-        self.app = app
+    def __init__(self, *, batch_size: int = 500, sweep_seconds: float = 1.0):
         self.service = settings.MARKETPLACE_SERVICE
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
@@ -96,6 +87,7 @@ class OutboxRelay:
     def relay_batch(self) -> int:
         """Send the oldest unpublished rows; returns how many were confirmed."""
         close_old_connections()
+        started = time.perf_counter()
         rows = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[: self.batch_size])
         if not rows:
             return 0
@@ -105,10 +97,10 @@ class OutboxRelay:
             if publisher is None:  # no confirms to wait for (the embedded transport)
                 producer = self._broker.Producer()
                 for row in rows:
-                    send(producer, self.app, row.envelope())
+                    send(producer, row.envelope())
                     confirmed.append(row.id)
             else:
-                publisher.publish_batch(lambda producer, row: send(producer, self.app, row.envelope()), rows)
+                publisher.publish_batch(lambda producer, row: send(producer, row.envelope()), rows)
                 confirmed = [row.id for row in rows]
         except (*BROKER_ERRORS, BrokerRefused, TimeoutError) as error:
             failed = rows[len(confirmed)]
@@ -119,7 +111,11 @@ class OutboxRelay:
             self.stop.wait(1.0)
         finally:
             if confirmed:
+                confirmed_at = time.perf_counter()
                 OutboxEvent.objects.filter(id__in=confirmed).update(published_at=timezone.now())
+                log.debug("relay_batch_sent", size=len(confirmed),
+                          confirm_ms=round((confirmed_at - started) * 1000, 2),
+                          total_ms=round((time.perf_counter() - started) * 1000, 2))
         return len(confirmed)
 
     # --- broker ------------------------------------------------------------------------------

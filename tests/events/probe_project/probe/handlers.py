@@ -16,7 +16,6 @@ def cure_key(event_id: str) -> str:
     return f"probe:cured:{event_id}"
 
 
-@handles("user.registered")
 def record_registration(event):
     username = event.data["username"]
     behaviour = username.split("_", 1)[0]
@@ -33,3 +32,8 @@ def record_registration(event):
         time.sleep(settings.PROBE_SLOW_SECONDS)
     Received.objects.create(event_id=event.id, event_type=event.type, username=username,
                             occurred_at=event.occurred_at)
+
+
+# A probe copy that only publishes (PROBE_SUBSCRIBES=0) binds no queue, as a real producer would not.
+if settings.PROBE_SUBSCRIBES:
+    handles("user.registered")(record_registration)

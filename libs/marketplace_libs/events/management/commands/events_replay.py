@@ -3,7 +3,6 @@ import json
 from django.core.management.base import BaseCommand
 
 from marketplace_libs.events import operations
-from marketplace_libs.events.celery_app import make_celery_app
 
 
 class Command(BaseCommand):
@@ -13,5 +12,5 @@ class Command(BaseCommand):
         parser.add_argument("--event", metavar="EVENT_ID")
 
     def handle(self, *args, **options):
-        replayed = operations.replay_dead_letters(make_celery_app(), event_id=options["event"])
+        replayed = operations.replay_dead_letters(event_id=options["event"])
         self.stdout.write(json.dumps({"replayed": replayed}))

@@ -2,7 +2,6 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from marketplace_libs.events.celery_app import make_celery_app
 from marketplace_libs.events.relay import OutboxRelay
 
 
@@ -14,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--sweep-seconds", type=float, default=1.0)
 
     def handle(self, *args, **options):
-        relay = OutboxRelay(make_celery_app(), batch_size=options["batch_size"], sweep_seconds=options["sweep_seconds"])
+        relay = OutboxRelay(batch_size=options["batch_size"], sweep_seconds=options["sweep_seconds"])
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: relay.stop.set())
         relay.run()

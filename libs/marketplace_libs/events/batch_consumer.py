@@ -1,0 +1,151 @@
+"""The worker's events consumer: a Celery consumer bootstep on ``<service>.events``.
+
+Messages that arrive together are applied together: one transaction records
+each in the inbox and runs its handlers, then commits, then every message is
+acknowledged. Per event that costs a statement or two instead of a
+transaction, a commit and a task dispatch, which is what lets one process keep
+up with the platform's event rate (docs/performance.md). If any handler of the
+batch fails, the batch is rolled back and each event is applied on its own,
+with retries, backoff and dead-lettering (consumer.handle_envelope), so one bad
+event neither blocks nor drags down its neighbours.
+
+Nothing is acknowledged before its effect is committed: a worker killed
+mid-batch leaves every message of the batch to be delivered again, and the
+inbox turns the second delivery into a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from celery import bootsteps
+from celery.exceptions import Reject
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from kombu import Consumer
+
+from . import broker, catalogue, registry
+from .consumer import handle_envelope, handling_context, publisher_of_dead_letters, record_batch_in_inbox
+from .envelope import Event, MalformedEnvelope
+
+log = structlog.get_logger("marketplace.events")
+
+BATCH_SIZE = 200
+PREFETCH = 400  # two batches in flight: the next one arrives while this one commits
+
+
+class EventBatch:
+    """Messages taken off the queue, applied in one transaction when possible."""
+
+    def __init__(self, publish_dead_letter):
+        self.publish_dead_letter = publish_dead_letter
+        self.messages: list = []
+
+    def add(self, message) -> None:
+        self.messages.append(message)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def apply(self) -> None:
+        messages, self.messages = self.messages, []
+        if not messages:
+            return
+        close_old_connections()
+        started = time.perf_counter()
+        try:
+            applied = self._apply_together(messages)
+        except Exception as error:  # noqa: BLE001 - fall back to one by one, where each failure is handled
+            log.info("event_batch_split", size=len(messages), error=repr(error))
+            for message in messages:
+                self._apply_alone(message)
+            return
+        for message in messages:
+            message.ack()
+        log.debug("event_batch_handled", size=len(messages), applied=applied,
+                  duration_ms=round((time.perf_counter() - started) * 1000, 2))
+
+    def _apply_together(self, messages) -> int:
+        events = [self._decode(message) for message in messages]
+        outcomes = []
+        with transaction.atomic():
+            fresh_ids = record_batch_in_inbox(events)
+            for event in events:
+                fresh = event.id in fresh_ids
+                fresh_ids.discard(event.id)  # the same event twice in one batch is applied once
+                if fresh:
+                    with handling_context(event):
+                        for handler in registry.handlers_for(event.type):
+                            handler(event)
+                outcomes.append((event, fresh))
+        # Logged once committed, so a line never claims an effect that was rolled back.
+        now = timezone.now()
+        for event, fresh in outcomes:
+            with handling_context(event):
+                log.info("event_handled", outcome="applied" if fresh else "duplicate", batch=len(events),
+                         lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2))
+        return sum(fresh for _, fresh in outcomes)
+
+    @staticmethod
+    def _decode(message) -> Event:
+        envelope = message.decode()
+        event = Event.from_envelope(envelope)
+        catalogue.validate(event.type, event.data, event.version)
+        return event
+
+    def _apply_alone(self, message) -> None:
+        try:
+            envelope = message.decode()
+        except Exception as error:  # noqa: BLE001 - undecodable: nothing to retry
+            self.publish_dead_letter({"undecodable": message.body if isinstance(message.body, str) else repr(message.body)},
+                                     error, attempts=0)
+            message.ack()
+            return
+        try:
+            handle_envelope(envelope, publish_dead_letter=self.publish_dead_letter)
+        except Reject:
+            message.requeue()  # the database is away: let the broker hold it
+            return
+        message.ack()
+
+
+class EventsConsumerStep(bootsteps.ConsumerStep):
+    """Consumes ``<service>.events`` inside the service's Celery worker."""
+
+    service: str = ""
+    event_types: list[str] = []
+    publish_dead_letter = None
+
+    def get_consumers(self, channel):
+        self.batch = EventBatch(self.publish_dead_letter)
+        queue = broker.events_queue(self.service, self.event_types)
+        return [Consumer(channel, queues=[queue], callbacks=[self._on_message], accept=["json"],
+                         prefetch_count=PREFETCH)]
+
+    def start(self, c):
+        self.hub = c.hub  # None with transports that have no event loop (the embedded one)
+        self.flush_scheduled = False
+        super().start(c)
+
+    def _on_message(self, body, message) -> None:
+        self.batch.add(message)
+        if self.hub is None or len(self.batch) >= BATCH_SIZE:
+            self._flush()
+        elif not self.flush_scheduled:
+            # Runs once the loop has read what has already arrived: those messages form the batch.
+            self.flush_scheduled = True
+            self.hub.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self.flush_scheduled = False
+        self.batch.apply()
+
+
+def install(app, service: str, event_types: list[str]) -> None:
+    step = type("ServiceEventsConsumer", (EventsConsumerStep,), {
+        "service": service,
+        "event_types": list(event_types),
+        "publish_dead_letter": staticmethod(publisher_of_dead_letters(app, service)),
+    })
+    app.steps["consumer"].add(step)
