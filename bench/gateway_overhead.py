@@ -2,7 +2,7 @@
 """What the gateway costs: authenticated GET /api/auth/me, 32 concurrent clients, through nginx
 (token verified at the edge, then again by the service) versus straight to the auth service.
 
-    .venv/bin/python bench/gateway_overhead.py [--seconds 10] [--rounds 3]
+    .venv/bin/python bench/gateway_overhead.py [--seconds 15] [--rounds 5]
 
 Starts its own copy of the platform on the real servers, loads it with wrk (installed with
 apt-get when missing and run as root), alternates direct and gateway rounds so that both see the
@@ -55,8 +55,9 @@ def run_wrk(wrk: str, url: str, token: str, seconds: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    # Shorter runs on this 2-core machine swing by +-5% from run to run: five 15 s rounds per route.
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     wrk = ensure_wrk()
     env = bench_environment()

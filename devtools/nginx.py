@@ -43,6 +43,7 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "credentials_burst": env.get("MARKETPLACE_GATEWAY_CREDENTIALS_BURST", "30"),
         "max_body": env.get("MARKETPLACE_GATEWAY_MAX_BODY", "10m"),
         "verdict_cache_seconds": env.get("MARKETPLACE_GATEWAY_VERDICT_CACHE_SECONDS", "5"),
+        "verdict_cache_dir": verdict_cache_dir(run_dir, env),
     }
     (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
     engine = Engine(debug=False, autoescape=False)
@@ -50,6 +51,20 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
     target = run_dir / "nginx.conf"
     target.write_text(text)
     return target
+
+
+def verdict_cache_dir(run_dir: Path, env: dict) -> Path:
+    """Token verdicts are read on every request: keep them in memory (tmpfs) when the machine has one."""
+    configured = env.get("MARKETPLACE_GATEWAY_CACHE_DIR")
+    shm = Path("/dev/shm")
+    if configured:
+        directory = Path(configured)
+    elif shm.is_dir() and os.access(shm, os.W_OK):
+        directory = shm / f"marketplace-gateway-{gateway_port()}"
+    else:
+        directory = run_dir / "cache" / "auth"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def nginx_binary() -> str | None:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from . import revocation
+from .lazy import ProcessWide
 
 ALGORITHM = "RS256"
 ACCESS_TOKEN_TYPE = "access"
@@ -155,25 +156,19 @@ class TokenVerifier:
         return token
 
 
-_verifier: TokenVerifier | None = None
-_verifier_lock = threading.Lock()
+_verifier: ProcessWide[TokenVerifier] = ProcessWide(
+    lambda: TokenVerifier(import_string(settings.MARKETPLACE_TOKEN_KEY_SOURCE)())
+)
 
 
 def get_verifier() -> TokenVerifier:
     """The process's verifier, built from ``settings.MARKETPLACE_TOKEN_KEY_SOURCE``."""
-    global _verifier
-    if _verifier is None:
-        with _verifier_lock:
-            if _verifier is None:
-                factory = import_string(settings.MARKETPLACE_TOKEN_KEY_SOURCE)
-                _verifier = TokenVerifier(factory())
-    return _verifier
+    return _verifier.get()
 
 
 def reset_verifier() -> None:
     """Forget the cached verifier (tests that swap keys)."""
-    global _verifier
-    _verifier = None
+    _verifier.reset()
 
 
 def key_source_from_settings() -> JWKSKeySource:

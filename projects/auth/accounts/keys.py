@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 
 from marketplace_libs.config import ImproperlyConfiguredPlatform
+from marketplace_libs.lazy import ProcessWide
 from marketplace_libs.tokens import ALGORITHM, JWKSKeySource
 
 KEY_BITS = 2048
@@ -133,22 +133,15 @@ def rotate_development_keys() -> KeyRing:
     return load_key_ring()
 
 
-_ring: KeyRing | None = None
-_ring_lock = threading.Lock()
+_ring: ProcessWide[KeyRing] = ProcessWide(lambda: _load_from_environment() or _load_development_keys())
 
 
 def load_key_ring() -> KeyRing:
-    global _ring
-    if _ring is None:
-        with _ring_lock:
-            if _ring is None:
-                _ring = _load_from_environment() or _load_development_keys()
-    return _ring
+    return _ring.get()
 
 
 def reset_key_ring() -> None:
-    global _ring
-    _ring = None
+    _ring.reset()
 
 
 def local_key_source() -> JWKSKeySource:
