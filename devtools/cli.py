@@ -13,10 +13,9 @@ from marketplace_libs.topology import (
     REPO_ROOT, database_name, gateway_port, present_services, service,
 )
 
-from . import environment, processes
+from . import processes
 
 PYTHON = sys.executable
-UNIT_TARGETS = ("libs", "gateway")  # besides each service
 
 
 def _manage(app_dir: Path, *args: str, env: dict | None = None, check: bool = True) -> int:
@@ -114,16 +113,14 @@ def cmd_check(args) -> int:
 def cmd_seed(args) -> int:
     env = dict(os.environ)
     for spec in present_services():
-        if (spec.project_dir / _command_path(spec.project_dir, "seed_demo")).exists():
+        if _has_command(spec.project_dir, "seed_demo"):
             print(f"== seed {spec.name}", flush=True)
             _manage(spec.project_dir, "seed_demo", env=env)
     return 0
 
 
-def _command_path(project_dir: Path, command: str) -> Path:
-    for candidate in project_dir.glob(f"*/management/commands/{command}.py"):
-        return candidate.relative_to(project_dir)
-    return Path("__missing__")
+def _has_command(project_dir: Path, command: str) -> bool:
+    return any(project_dir.glob(f"*/management/commands/{command}.py"))
 
 
 def cmd_createsuperuser(args) -> int:

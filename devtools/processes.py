@@ -3,10 +3,8 @@ services grow them, their workers and schedulers). `up` runs them under honcho."
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,17 +67,13 @@ def worker_command(service: str, env: dict) -> str:
 
 def event_subscriptions(env: dict) -> dict[str, list[str]]:
     """Each present service's subscriptions (asked of the services themselves, in parallel)."""
-    running = {
-        spec.name: subprocess.Popen([sys.executable, "manage.py", "events_info"], cwd=spec.project_dir, env=env,
-                                    stdout=subprocess.PIPE, text=True)
-        for spec in present_services()
-    }
+    from .events_ops import ask
+
     found = {}
-    for name, process in running.items():
-        output, _ = process.communicate(timeout=120)
-        if process.returncode != 0:
-            raise SystemExit(f"{name}: manage.py events_info failed")
-        found[name] = json.loads(output.strip().splitlines()[-1])["subscriptions"]
+    for answer in ask(present_services(), ["events_info"], env, expect="subscriptions"):
+        if answer.report is None:
+            raise SystemExit(f"{answer.service}: manage.py events_info failed: {answer.error}")
+        found[answer.service] = answer.report["subscriptions"]
     return found
 
 

@@ -7,8 +7,6 @@ message, service, request id and user id, plus the event's own fields.
 
 from __future__ import annotations
 
-import logging
-import logging.config
 
 import structlog
 

@@ -21,13 +21,12 @@ import time
 import structlog
 from celery import bootsteps
 from celery.exceptions import Reject
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.utils import timezone
 from kombu import Consumer
 
-from . import broker, catalogue, registry
-from .consumer import handle_envelope, handling_context, publisher_of_dead_letters, record_batch_in_inbox
-from .envelope import Event, MalformedEnvelope
+from . import broker
+from .consumer import apply_events, checked_event, handle_envelope, handling_context, publisher_of_dead_letters
 
 log = structlog.get_logger("marketplace.events")
 
@@ -67,32 +66,15 @@ class EventBatch:
                   duration_ms=round((time.perf_counter() - started) * 1000, 2))
 
     def _apply_together(self, messages) -> int:
-        events = [self._decode(message) for message in messages]
-        outcomes = []
-        with transaction.atomic():
-            fresh_ids = record_batch_in_inbox(events)
-            for event in events:
-                fresh = event.id in fresh_ids
-                fresh_ids.discard(event.id)  # the same event twice in one batch is applied once
-                if fresh:
-                    with handling_context(event):
-                        for handler in registry.handlers_for(event.type):
-                            handler(event)
-                outcomes.append((event, fresh))
+        events = [checked_event(message.decode()) for message in messages]
+        applied = apply_events(events)
         # Logged once committed, so a line never claims an effect that was rolled back.
         now = timezone.now()
-        for event, fresh in outcomes:
+        for event in events:
             with handling_context(event):
-                log.info("event_handled", outcome="applied" if fresh else "duplicate", batch=len(events),
-                         lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2))
-        return sum(fresh for _, fresh in outcomes)
-
-    @staticmethod
-    def _decode(message) -> Event:
-        envelope = message.decode()
-        event = Event.from_envelope(envelope)
-        catalogue.validate(event.type, event.data, event.version)
-        return event
+                log.info("event_handled", outcome="applied" if event.id in applied else "duplicate",
+                         batch=len(events), lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2))
+        return len(applied)
 
     def _apply_alone(self, message) -> None:
         try:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import structlog
 from celery.exceptions import Reject
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
 from ..request_context import request_id_var
@@ -32,22 +32,32 @@ class Outcome:
     DEAD_LETTERED = "dead_lettered"
 
 
-def apply_once(event: Event) -> bool:
-    """Run the handlers of ``event`` and record it in the inbox, in one transaction.
+def checked_event(envelope: dict) -> Event:
+    """The event an envelope carries, its data checked against the catalogue."""
+    event = Event.from_envelope(envelope)
+    catalogue.validate(event.type, event.data, event.version)
+    return event
 
-    False when the inbox already has it (a redelivery): nothing runs again.
-    """
+
+def apply_events(events: list[Event]) -> set[str]:
+    """Record ``events`` in the inbox and run the handlers of those not seen before, in one
+    transaction; returns the ids applied now (a redelivered event, or the same event twice in
+    ``events``, is applied once)."""
     with transaction.atomic():
-        if not record_in_inbox(event):
-            return False
-        for handler in registry.handlers_for(event.type):
-            handler(event)
-    return True
+        fresh_ids = record_batch_in_inbox(events)
+        applied = set()
+        for event in events:
+            if event.id in fresh_ids and event.id not in applied:
+                applied.add(event.id)
+                with handling_context(event):
+                    for handler in registry.handlers_for(event.type):
+                        handler(event)
+    return applied
 
 
-def record_in_inbox(event: Event) -> bool:
-    """Insert the inbox row unless it exists; True if this transaction inserted it."""
-    return event.id in record_batch_in_inbox([event])
+def apply_once(event: Event) -> bool:
+    """False when the inbox already has ``event`` (a redelivery): nothing runs again."""
+    return bool(apply_events([event]))
 
 
 def record_batch_in_inbox(events: list[Event]) -> set[str]:
@@ -87,8 +97,7 @@ def _backoff_seconds(attempt: int) -> float:
 def handle_envelope(envelope: dict, *, publish_dead_letter) -> str:
     """The worker's task body: validate, apply with retries and backoff, else dead-letter."""
     try:
-        event = Event.from_envelope(envelope)
-        catalogue.validate(event.type, event.data, event.version)
+        event = checked_event(envelope)
     except (MalformedEnvelope, catalogue.InvalidEvent, catalogue.UnknownEventType) as error:
         # Retrying cannot make a malformed event valid.
         publish_dead_letter(envelope, error, attempts=0)
@@ -103,12 +112,12 @@ def handle_envelope(envelope: dict, *, publish_dead_letter) -> str:
 def handling_context(event: Event):
     """Every log line written while handling ``event`` carries its ids and the request's correlation id."""
     request_token = request_id_var.set(event.correlation_id or None)
-    structlog.contextvars.bind_contextvars(event_id=event.id, event_type=event.type,
-                                           correlation_id=event.correlation_id)
     try:
-        yield
+        # bound_contextvars restores what was bound before, so contexts nest.
+        with structlog.contextvars.bound_contextvars(event_id=event.id, event_type=event.type,
+                                                     correlation_id=event.correlation_id):
+            yield
     finally:
-        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
         request_id_var.reset(request_token)
 
 
@@ -123,6 +132,8 @@ def _apply_with_retries(event: Event, envelope: dict, publish_dead_letter) -> st
             applied = apply_once(event)
         except (OperationalError, InterfaceError) as error:
             # The database is away: not the event's fault. Wait, then hand it back to the broker.
+            # A broken connection is dropped, or every retry would fail on it again.
+            close_old_connections()
             if time.monotonic() > infrastructure_deadline:
                 log.warning("event_requeued", reason="database unavailable", error=str(error))
                 raise Reject(str(error), requeue=True) from error
