@@ -44,6 +44,7 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "max_body": env.get("MARKETPLACE_GATEWAY_MAX_BODY", "10m"),
         "verdict_cache_seconds": env.get("MARKETPLACE_GATEWAY_VERDICT_CACHE_SECONDS", "5"),
         "verdict_cache_dir": verdict_cache_dir(run_dir, env),
+        "media_root": media_root(env),
     }
     (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
     engine = Engine(debug=False, autoescape=False)
@@ -51,6 +52,12 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
     target = run_dir / "nginx.conf"
     target.write_text(text)
     return target
+
+
+def media_root(env: dict) -> Path:
+    """Where the services store uploads (their MEDIA_ROOTs are <this>/<service>/)."""
+    var_dir = Path(env.get("MARKETPLACE_VAR_DIR") or REPO_ROOT / "var")
+    return var_dir / "media"
 
 
 def verdict_cache_dir(run_dir: Path, env: dict) -> Path:

@@ -142,6 +142,9 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         # Every service sits behind the same host, so cookies and statics are kept apart by path.
         "STATIC_URL": f"/static/{service}/",
         "STATIC_ROOT": str(config.var_dir / "static" / service),
+        # Uploads: the gateway serves /media/<service>/ straight from this directory.
+        "MEDIA_URL": f"/media/{service}/",
+        "MEDIA_ROOT": str(config.var_dir / "media" / service),
         "WHITENOISE_USE_FINDERS": True,
         "SESSION_COOKIE_NAME": f"{service}_sessionid",
         "SESSION_COOKIE_PATH": f"/admin/{service}/",

@@ -96,3 +96,41 @@ def after_the_second_it_was_issued(token: str) -> None:
 
     issued_at = jwt.decode(token, options={"verify_signature": False})["iat"]
     time.sleep(max(0.0, issued_at + 1.01 - time.time()))
+
+
+def wait_for(condition, *, timeout: float = 20, interval: float = 0.1, what: str = "the condition"):
+    """Poll ``condition`` until it returns something truthy (events cross services asynchronously)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def publish_event(platform: Platform, event_type: str, data: dict, *, event_id: str | None = None,
+                  producer: str = "e2e") -> str:
+    """Put an event on the platform's real exchange, as a producer's relay would; its id."""
+    from datetime import datetime, timezone
+
+    from kombu import Connection, Exchange
+
+    event_id = event_id or str(uuid.uuid4())
+    envelope = {"id": event_id, "type": event_type, "version": 1,
+                "occurred_at": datetime.now(timezone.utc).isoformat(), "producer": producer,
+                "correlation_id": f"e2e-{uuid.uuid4().hex[:8]}", "data": data}
+    with Connection(platform.env["MARKETPLACE_BROKER_URL"]) as connection:
+        connection.Producer().publish(envelope, exchange=Exchange("marketplace.events", type="topic", durable=True),
+                                      routing_key=event_type, serializer="json", delivery_mode=2,
+                                      message_id=event_id, retry=True)
+    return event_id
+
+
+def token_claims(token: str) -> dict:
+    import jwt
+
+    return jwt.decode(token, options={"verify_signature": False})

@@ -60,8 +60,9 @@ class EventBatch:
             for message in messages:
                 self._apply_alone(message)
             return
-        for message in messages:
-            message.ack()
+        # One frame acknowledges the whole batch: this consumer has its own channel, and every
+        # delivery before the batch was settled (acked or requeued) when its batch ended.
+        messages[-1].ack(multiple=True)
         log.debug("event_batch_handled", size=len(messages), applied=applied,
                   duration_ms=round((time.perf_counter() - started) * 1000, 2))
 

@@ -30,6 +30,10 @@ class Event:
     correlation_id: str
     data: dict
 
+    def datetime(self, field: str) -> datetime:
+        """A date-time of ``data`` (the catalogue has checked it is RFC 3339), as an aware datetime."""
+        return datetime.fromisoformat(self.data[field].replace("Z", "+00:00"))
+
     @classmethod
     def from_envelope(cls, envelope: dict) -> "Event":
         if not isinstance(envelope, dict):

@@ -10,11 +10,11 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_seller", "is_staff", "is_active", "date_joined")
     list_filter = ("is_seller", "is_staff", "is_active")
     search_fields = ("username", "email")
-    readonly_fields = ("id", "date_joined", "last_login", "tokens_valid_after")
+    readonly_fields = ("id", "date_joined", "last_login", "tokens_valid_after", "active_changed_at")
     fieldsets = (
         (None, {"fields": ("id", "email", "username", "password")}),
         ("Roles", {"fields": ("is_active", "is_seller", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("date_joined", "last_login", "tokens_valid_after")}),
+        ("Dates", {"fields": ("date_joined", "last_login", "tokens_valid_after", "active_changed_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
 

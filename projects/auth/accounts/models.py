@@ -38,6 +38,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Tokens issued before this moment are refused (password change, deactivation).
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
+    # When the user service last deactivated or reactivated the account, by its clock: an older
+    # event arriving after a newer one (a redelivery, a replayed dead letter) must not undo it.
+    active_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -6,8 +6,10 @@ platform's domain errors (marketplace_libs.errors) rather than HTTP ones.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone as dt_timezone
 
+import structlog
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
@@ -30,6 +32,22 @@ from .tokens import FAMILY_CLAIM, PlatformRefreshToken, TokenPair, issue_token_p
 
 RESET_TOKEN_SEPARATOR = ":"
 
+# A username is a public URL: the user service serves profiles at /api/users/<username> beside its
+# own routes (me, healthz, readyz, schema), and names like these read as the platform speaking.
+# Nobody may sign up as one, in any letter case, or user routes would be shadowed and staff
+# impersonated. Add a name here before the user service (or the gateway) gains a route by it.
+RESERVED_USERNAMES = frozenset({
+    # routes of the user service and of every service
+    "me", "healthz", "readyz", "schema", "docs", "search",
+    # the platform's paths and the services' prefixes
+    "admin", "api", "static", "media", "metrics", "ws",
+    "auth", "users", "gigs", "orders", "reviews", "chat", "notifications",
+    # names that would pass for the platform's own people
+    "support", "staff", "root", "system", "administrator", "moderator", "help", "security",
+})
+
+log = structlog.get_logger("marketplace.auth")
+
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
@@ -44,12 +62,19 @@ def _validate_password(password: str, user: User, field: str) -> None:
 
 # --- registration and login -----------------------------------------------------------------
 
+def _is_reserved_username(username: str) -> bool:
+    # NFKC and casefold, so "ADMIN", a fullwidth "ａｄｍｉｎ" or a long-s "ſtaff" are caught too.
+    return unicodedata.normalize("NFKC", username).casefold() in RESERVED_USERNAMES
+
+
 def register_user(*, email: str, username: str, password: str) -> User:
     email = User.objects.normalize_email(email).strip().lower()
     errors: dict[str, list[str]] = {}
     if selectors.email_taken(email):
         errors["email"] = ["An account with this email already exists."]
-    if selectors.username_taken(username):
+    if _is_reserved_username(username):
+        errors["username"] = ["This username is reserved."]
+    elif selectors.username_taken(username):
         errors["username"] = ["This username is taken."]
     user = User(email=email, username=username)
     try:
@@ -221,3 +246,85 @@ def confirm_password_reset(*, token: str, new_password: str) -> None:
         _set_password_and_end_sessions(locked, new_password)
         PasswordResetRequest.objects.filter(user=locked, used_at__isnull=True).update(used_at=timezone.now())
 
+
+
+# --- what the user service tells us -------------------------------------------------------------
+# Called by accounts/handlers.py inside the consumer's transaction, beside the inbox row: plain
+# database writes (plus the idempotent revocation below), never a commit of their own.
+
+def _user_named_by_the_user_service(user_id: str) -> User | None:
+    """The user, locked; None (with a warning) for an id this service does not know.
+
+    Every user the user service knows came from our own user.registered, so an unknown id cannot
+    become known by waiting: retrying would only end in the dead-letter queue. It points at
+    mismatched databases (one of the two restored or reset), which is worth a warning, not a failure.
+    """
+    try:
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+    except (ValueError, DjangoValidationError):  # not a UUID at all
+        user = None
+    if user is None:
+        log.warning("user_event_for_unknown_user_ignored", user_id=str(user_id))
+    return user
+
+
+def grant_seller_role(*, user_id: str) -> User | None:
+    """The user opened a seller profile; their next refresh carries ``seller``. Idempotent."""
+    with transaction.atomic():
+        user = _user_named_by_the_user_service(user_id)
+        if user is not None and not user.is_seller:
+            user.is_seller = True
+            user.save(update_fields=["is_seller"])
+    return user
+
+
+def deactivate_user(*, user_id: str, at: datetime) -> User | None:
+    """Staff deactivated the account at ``at``: no login, no refresh, and every token issued so far
+    is refused by every verifier at once.
+
+    The cut-off is the later of ``at`` and now: tokens issued between the deactivation and this
+    event's arrival are refused too. It keeps its microseconds, so a token issued earlier in the
+    same second (JWT ``iat`` is whole seconds) is refused as well.
+    """
+    with transaction.atomic():
+        user = _user_named_by_the_user_service(user_id)
+        if user is None:
+            return None
+        stale = user.active_changed_at is not None and at <= user.active_changed_at
+        if stale:
+            # A newer reactivation (or deactivation) is already applied; this one still refuses the
+            # tokens issued before it, but neither closes the account again nor ends newer sessions.
+            cutoff = at
+        else:
+            cutoff = max(at, timezone.now())
+            user.is_active = False
+            user.active_changed_at = at
+        if user.tokens_valid_after is None or cutoff > user.tokens_valid_after:
+            user.tokens_valid_after = cutoff  # never moved back: a later password change stays in force
+        user.save(update_fields=["is_active", "active_changed_at", "tokens_valid_after"])
+        # Outside the database, so not undone by a rollback; harmless, as the event is then retried
+        # and setting the same cut-off again changes nothing. Access tokens live their full lifetime,
+        # so the entry must outlive the last one issued before the cut-off (+60 s for clock skew).
+        revocation.revoke_tokens_of_user(
+            str(user.id),
+            issued_before=user.tokens_valid_after.timestamp(),
+            lifetime_seconds=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60,
+        )
+    return user
+
+
+def reactivate_user(*, user_id: str, at: datetime) -> User | None:
+    """Staff reactivated the account at ``at``: the user may log in again. Tokens issued before the
+    deactivation stay refused, as ``tokens_valid_after`` is left where the deactivation put it."""
+    with transaction.atomic():
+        user = _user_named_by_the_user_service(user_id)
+        if user is None:
+            return None
+        if user.active_changed_at is not None and at <= user.active_changed_at:
+            log.info("stale_reactivation_ignored", user_id=str(user.id), reactivated_at=_iso(at),
+                     active_changed_at=_iso(user.active_changed_at))
+            return user
+        user.is_active = True
+        user.active_changed_at = at
+        user.save(update_fields=["is_active", "active_changed_at"])
+    return user

@@ -6,6 +6,7 @@ import pytest
 from marketplace_libs.events.models import OutboxEvent
 
 from accounts.models import User
+from accounts.services import RESERVED_USERNAMES
 
 from .conftest import AUTH, PASSWORD, problem
 
@@ -79,6 +80,38 @@ def test_taken_username_is_400(api, username):
     body = problem(post(api, email="other@example.com", username=username), 400)
     assert list(body["errors"]) == ["username"]
     assert User.objects.count() == 1
+
+
+# --- reserved usernames: /api/users/<username> must never shadow a route or pass for the platform ----
+
+def test_the_routes_and_platform_names_are_reserved():
+    assert {"me", "healthz", "readyz", "schema", "admin", "api", "static", "media", "metrics", "ws", "auth",
+            "users", "gigs", "orders", "reviews", "chat", "notifications", "support", "staff", "root",
+            "system"} <= RESERVED_USERNAMES
+
+
+@pytest.mark.parametrize("username", sorted(RESERVED_USERNAMES) + [
+    "ADMIN", "Staff", "HealthZ", "Users", "ME",
+    "\uff41\uff44\uff4d\uff49\uff4e",  # fullwidth "admin"
+    "\u017ftaff",  # long-s "staff"
+])
+def test_reserved_username_is_400(api, username):
+    body = problem(post(api, username=username), 400)
+    assert body["type"] == "urn:marketplace:problem:validation_error"
+    assert list(body["errors"]) == ["username"]
+    assert not User.objects.exists()
+    assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["meadow", "admin_jane", "staffing", "gigsmith", "rooted"])
+def test_names_that_merely_contain_a_reserved_one_are_fine(api, username):
+    assert post(api, username=username).status_code == 201
+
+
+def test_a_reserved_username_is_named_beside_other_problems(api):
+    body = problem(post(api, username="Support", password="123"), 400)
+    assert set(body["errors"]) == {"username", "password"}
+    assert body["errors"]["username"] == ["This username is reserved."]
 
 
 def test_taken_email_and_username_are_both_named(api):

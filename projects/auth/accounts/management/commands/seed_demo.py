@@ -12,7 +12,7 @@ DEMO_USERS = [
     ("sofia@demo.marketplace.local", "sofia_designs", True, False),
     ("kenji@demo.marketplace.local", "kenji_codes", True, False),
     ("amara@demo.marketplace.local", "amara_writes", True, False),
-    ("staff@demo.marketplace.local", "staff", False, True),
+    ("staff@demo.marketplace.local", "demo_staff", False, True),  # "staff" is a reserved username
 ]
 
 

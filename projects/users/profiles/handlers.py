@@ -1,0 +1,26 @@
+"""What the user service does with other services' events."""
+
+from marketplace_libs.events.registry import handles
+
+from . import services
+
+
+@handles("user.registered")
+def create_profile(event):
+    data = event.data
+    services.record_registration(user_id=data["user_id"], username=data["username"], email=data["email"],
+                                 date_joined=event.datetime("date_joined"))
+
+
+@handles("review.created")
+def count_review(event):
+    data = event.data
+    services.record_review(review_id=data["review_id"], seller_id=data["seller_id"], rating=data["rating"],
+                           created_at=event.datetime("created_at"))
+
+
+@handles("order.completed")
+def count_completed_sale(event):
+    data = event.data
+    services.record_completed_sale(order_id=data["order_id"], seller_id=data["seller_id"],
+                                   completed_at=event.datetime("completed_at"))

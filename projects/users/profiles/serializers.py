@@ -1,0 +1,97 @@
+"""Input and output shapes of the user API."""
+
+from rest_framework import serializers
+
+from marketplace_libs.fields import StrictCharField
+from marketplace_libs.inputs import InputSerializer
+
+from . import validators as rules
+
+
+class ProfileInput(InputSerializer):
+    display_name = StrictCharField(max_length=rules.DISPLAY_NAME_MAX, allow_blank=True, trim_whitespace=True)
+    bio = StrictCharField(max_length=rules.BIO_MAX, allow_blank=True, trim_whitespace=False)
+    country = StrictCharField(allow_blank=True, max_length=2)
+    languages = serializers.ListField(child=StrictCharField(max_length=8), allow_empty=True)
+    skills = serializers.ListField(child=StrictCharField(max_length=200, allow_blank=True), allow_empty=True)
+    avatar = serializers.FileField(allow_null=True, allow_empty_file=True, use_url=False)
+
+    def validate_country(self, value: str) -> str:
+        value = value.strip().upper()
+        rules.validate_country(value)
+        return value
+
+    def validate_languages(self, value: list[str]) -> list[str]:
+        value = rules.normalized_languages(value)
+        rules.validate_languages(value)
+        return value
+
+    def validate_skills(self, value: list[str]) -> list[str]:
+        rules.validate_skills(value)
+        return rules.normalized_skills(value)
+
+
+class SellerInput(InputSerializer):
+    headline = StrictCharField(min_length=rules.HEADLINE_MIN, max_length=rules.HEADLINE_MAX)
+    description = StrictCharField(min_length=rules.DESCRIPTION_MIN, max_length=rules.DESCRIPTION_MAX)
+
+
+class PreferencesInput(InputSerializer):
+    email_notifications = serializers.BooleanField()
+    message_emails = serializers.BooleanField()
+    language = StrictCharField(validators=[rules.validate_language])
+    currency = StrictCharField(validators=[rules.validate_currency])
+    timezone = StrictCharField(validators=[rules.validate_timezone])
+
+
+class SellerOutput(serializers.Serializer):
+    headline = serializers.CharField()
+    description = serializers.CharField()
+    activated_at = serializers.DateTimeField()
+
+
+class PreferencesOutput(serializers.Serializer):
+    email_notifications = serializers.BooleanField()
+    message_emails = serializers.BooleanField()
+    language = serializers.CharField()
+    currency = serializers.CharField()
+    timezone = serializers.CharField()
+
+
+class StatsOutput(serializers.Serializer):
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
+    rating_count = serializers.IntegerField()
+    orders_completed = serializers.IntegerField()
+
+
+class PublicProfileOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="user_id")
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+    bio = serializers.CharField()
+    country = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    skills = serializers.ListField(child=serializers.CharField())
+    avatar_url = serializers.SerializerMethodField()
+    is_seller = serializers.BooleanField()
+    seller = serializers.SerializerMethodField()
+    stats = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_avatar_url(self, profile) -> str | None:
+        if not profile.avatar:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(profile.avatar.url) if request else profile.avatar.url
+
+    def get_seller(self, profile) -> dict | None:
+        return SellerOutput(profile.seller).data if profile.is_seller else None
+
+    def get_stats(self, profile) -> dict:
+        return StatsOutput(profile).data
+
+
+class ProfileOutput(PublicProfileOutput):
+    """The owner's view: the public profile and the preferences (never the email: the auth service owns it)."""
+
+    preferences = PreferencesOutput()

@@ -1,0 +1,243 @@
+"""Every write of the user service, and the events it owes the others.
+
+Functions are keyword-only and transactional; each change others must hear of
+publishes its event here, in the same transaction (the outbox), and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone as dt_timezone
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from marketplace_libs.errors import Forbidden, NotFound
+from marketplace_libs.events.publishing import publish
+from marketplace_libs.images import ImageRules, processed_image
+
+from . import selectors
+from .models import CompletedSale, Preferences, Profile, SellerProfile, SellerRating, rounded_average
+
+AVATAR_RULES = ImageRules(max_bytes=2 * 1024 * 1024, max_side=512, min_side=32)
+PUBLIC_CARD_FIELDS = ("display_name", "avatar", "country")  # what user.profile_updated carries
+UNSET = object()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# --- profiles come into being -----------------------------------------------------------------
+
+def ensure_profile(*, user_id, username: str) -> Profile:
+    """The caller's profile, created from their token's claims if ``user.registered`` has not
+    arrived yet (a new user never meets a 404); the event then fills in the rest."""
+    profile = selectors.profile_by_id(user_id)
+    if profile is not None:
+        return profile
+    _create_profile(user_id=user_id, username=username)
+    return selectors.profile_by_id(user_id)
+
+
+def record_registration(*, user_id, username: str, email: str, date_joined: datetime) -> None:
+    """``user.registered``: the profile, or the email and join date of one created lazily."""
+    profile, _created = _create_profile(user_id=user_id, username=username, email=email, created_at=date_joined)
+    Profile.objects.filter(pk=profile.pk).update(username=username, email=email, created_at=date_joined)
+
+
+def _create_profile(*, user_id, username: str, **fields) -> tuple[Profile, bool]:
+    try:
+        with transaction.atomic():
+            profile, created = Profile.objects.get_or_create(user_id=user_id, defaults={"username": username, **fields})
+            if created:
+                Preferences.objects.create(profile=profile)
+                _refresh_stats(user_id)  # reviews or sales may have been counted before the profile existed
+    except IntegrityError:
+        # The event handler and a first request created it at the same moment: take theirs.
+        profile, created = Profile.objects.get(user_id=user_id), False
+    return profile, created
+
+
+# --- the owner edits --------------------------------------------------------------------------
+
+def _locked(profile: Profile) -> Profile:
+    locked = Profile.objects.select_for_update(of=("self",)).select_related("seller", "preferences").get(pk=profile.pk)
+    if not locked.is_active:
+        raise Forbidden("This account is deactivated.")
+    return locked
+
+
+def update_profile(*, profile: Profile, avatar=UNSET, **changes) -> Profile:
+    """Apply the validated ``changes``, and an uploaded ``avatar`` (None removes it)."""
+    new_avatar = None
+    if avatar is not UNSET and avatar is not None:
+        new_avatar = processed_image(avatar, field="avatar", rules=AVATAR_RULES)  # refused before any write
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            profile = _locked(profile)
+            card_before = _public_card_of(profile)
+            old_avatar_name = profile.avatar.name
+            for field, value in changes.items():
+                setattr(profile, field, value)
+            if avatar is not UNSET:
+                if new_avatar is None:
+                    profile.avatar = ""
+                else:
+                    profile.avatar.save(new_avatar.name, new_avatar, save=False)
+                    stored_name = profile.avatar.name
+            card_changed = _public_card_of(profile) != card_before
+            if card_changed:
+                profile.revision += 1
+            profile.save()
+            if card_changed:
+                _publish_public_card(profile)
+            if avatar is not UNSET and old_avatar_name:
+                storage = profile.avatar.storage
+                transaction.on_commit(lambda: storage.delete(old_avatar_name))
+    except BaseException:
+        if stored_name:
+            profile.avatar.storage.delete(stored_name)  # the change did not happen: nor does its file
+        raise
+    return selectors.profile_by_id(profile.pk)
+
+
+def _public_card_of(profile: Profile) -> tuple:
+    return profile.display_name, profile.avatar.name or "", profile.country
+
+
+def _publish_public_card(profile: Profile) -> None:
+    publish("user.profile_updated", {
+        "user_id": str(profile.user_id),
+        "username": profile.username,
+        "display_name": profile.display_name,
+        "avatar_url": profile.avatar.url if profile.avatar else None,
+        "country": profile.country,
+        "is_seller": profile.is_seller,
+        "revision": profile.revision,
+        "updated_at": _iso(timezone.now()),
+    }, aggregate_id=str(profile.user_id))
+
+
+def become_seller(*, profile: Profile, headline: str, description: str) -> tuple[SellerProfile, bool]:
+    """Open the seller profile; ``(seller, False)`` and no change when it is already open."""
+    with transaction.atomic():
+        profile = _locked(profile)
+        if profile.is_seller:
+            return profile.seller, False
+        seller = SellerProfile.objects.create(profile=profile, headline=headline, description=description)
+        profile.revision += 1
+        profile.save(update_fields=["revision", "updated_at"])
+        publish("user.seller_activated", {
+            "user_id": str(profile.user_id), "username": profile.username, "headline": headline,
+            "activated_at": _iso(seller.activated_at),
+        }, aggregate_id=str(profile.user_id))
+        _publish_public_card(Profile.objects.select_related("seller").get(pk=profile.pk))
+    return seller, True
+
+
+def update_seller(*, profile: Profile, **changes) -> SellerProfile:
+    with transaction.atomic():
+        profile = _locked(profile)
+        if not profile.is_seller:
+            raise NotFound("You have no seller profile yet: POST me/seller opens one.")
+        seller = profile.seller
+        for field, value in changes.items():
+            setattr(seller, field, value)
+        seller.save()
+    return seller
+
+
+def update_preferences(*, profile: Profile, **changes) -> Preferences:
+    with transaction.atomic():
+        _locked(profile)
+        preferences = Preferences.objects.select_for_update().get(profile_id=profile.pk)
+        for field, value in changes.items():
+            setattr(preferences, field, value)
+        preferences.revision += 1
+        preferences.save()
+        publish("user.preferences_updated", {
+            "user_id": str(profile.pk),
+            "email_notifications": preferences.email_notifications,
+            "message_emails": preferences.message_emails,
+            "language": preferences.language,
+            "currency": preferences.currency,
+            "timezone": preferences.timezone,
+            "revision": preferences.revision,
+        }, aggregate_id=str(profile.pk))
+    return preferences
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+def save_edited_by_staff(*, profile: Profile, changed_fields: list[str]) -> None:
+    """The admin saved ``profile``: publish its card if what others show changed."""
+    with transaction.atomic():
+        if set(changed_fields) & set(PUBLIC_CARD_FIELDS):
+            profile.revision += 1
+            profile.save()
+            _publish_public_card(profile)
+        else:
+            profile.save()
+
+
+def remove_avatar_by_staff(*, profile: Profile) -> None:
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update(of=("self",)).select_related("seller").get(pk=profile.pk)
+        old_name = profile.avatar.name
+        if not old_name:
+            return
+        profile.avatar = ""
+        profile.revision += 1
+        profile.save()
+        _publish_public_card(profile)
+        storage = profile.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+
+
+def deactivate(*, profile: Profile, reason: str) -> bool:
+    """False when it was already deactivated."""
+    with transaction.atomic():
+        updated = Profile.objects.filter(pk=profile.pk, is_active=True).update(
+            is_active=False, deactivation_reason=reason[:500], updated_at=timezone.now())
+        if updated:
+            publish("user.deactivated", {
+                "user_id": str(profile.pk), "deactivated_at": _iso(timezone.now()), "reason": reason[:500],
+            }, aggregate_id=str(profile.pk))
+    return bool(updated)
+
+
+def reactivate(*, profile: Profile) -> bool:
+    with transaction.atomic():
+        updated = Profile.objects.filter(pk=profile.pk, is_active=False).update(
+            is_active=True, deactivation_reason="", updated_at=timezone.now())
+        if updated:
+            publish("user.reactivated", {"user_id": str(profile.pk), "reactivated_at": _iso(timezone.now())},
+                    aggregate_id=str(profile.pk))
+    return bool(updated)
+
+
+# --- stats, from other services' events -------------------------------------------------------
+
+def record_review(*, review_id, seller_id, rating: int, created_at: datetime) -> None:
+    SellerRating.objects.bulk_create(
+        [SellerRating(review_id=review_id, seller_id=seller_id, rating=rating, created_at=created_at)],
+        ignore_conflicts=True,  # the same review told twice counts once
+    )
+    _refresh_stats(seller_id)
+
+
+def record_completed_sale(*, order_id, seller_id, completed_at: datetime) -> None:
+    CompletedSale.objects.bulk_create(
+        [CompletedSale(order_id=order_id, seller_id=seller_id, completed_at=completed_at)], ignore_conflicts=True)
+    _refresh_stats(seller_id)
+
+
+def _refresh_stats(seller_id) -> None:
+    ratings = SellerRating.objects.filter(seller_id=seller_id).aggregate(count=Count("pk"), total=Sum("rating"))
+    Profile.objects.filter(pk=seller_id).update(
+        rating_count=ratings["count"],
+        rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]),
+        orders_completed=CompletedSale.objects.filter(seller_id=seller_id).count(),
+    )

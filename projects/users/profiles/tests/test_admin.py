@@ -1,0 +1,70 @@
+"""Staff in the user service's admin (signed in through the auth service's cookie)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from profiles.models import Profile
+
+from .conftest import USERS, deliver, published, registered
+
+
+@pytest.fixture
+def staff_client(client, db):
+    staff = get_user_model().objects.create_user(username="staffer", password="x", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def profiles(caller):
+    people = []
+    for name, email in (("alice_admin", "alice@example.com"), ("bob_admin", "bob@example.org")):
+        person = caller(username=name)
+        deliver(registered(person.id, name, email))
+        people.append(person)
+    people[1].client.post(f"{USERS}/me/seller", {"headline": "Logo design", "description": "Logos that people remember."},
+                          format="json")
+    return people
+
+
+def test_staff_find_users_by_username_or_email_and_filter_sellers(staff_client, profiles):
+    page = staff_client.get("/admin/users/profiles/profile/", {"q": "example.org"}).content.decode()
+    assert "bob_admin" in page and "alice_admin" not in page
+    page = staff_client.get("/admin/users/profiles/profile/", {"seller": "yes"}).content.decode()
+    assert "bob_admin" in page and "alice_admin" not in page
+
+
+def test_deactivation_by_staff_is_published_once(staff_client, profiles):
+    alice = profiles[0]
+    data = {"action": "deactivate_accounts", "_selected_action": [alice.id]}
+    assert staff_client.post("/admin/users/profiles/profile/", data).status_code == 302
+    staff_client.post("/admin/users/profiles/profile/", data)
+    assert Profile.objects.get(user_id=alice.id).is_active is False
+    [deactivation] = published("user.deactivated")
+    assert deactivation["user_id"] == alice.id and "staffer" in deactivation["reason"]
+
+    staff_client.post("/admin/users/profiles/profile/", {"action": "reactivate_accounts", "_selected_action": [alice.id]})
+    assert Profile.objects.get(user_id=alice.id).is_active is True
+    assert [row["user_id"] for row in published("user.reactivated")] == [alice.id]
+
+
+def test_an_edit_of_what_others_show_is_published(staff_client, profiles):
+    alice = profiles[0]
+    url = f"/admin/users/profiles/profile/{alice.id}/change/"
+    form = {"display_name": "Alice (verified)", "bio": "", "country": "FR", "languages": "[]", "skills": "[]",
+            "seller-TOTAL_FORMS": "0", "seller-INITIAL_FORMS": "0", "preferences-TOTAL_FORMS": "1",
+            "preferences-INITIAL_FORMS": "1", "preferences-0-profile": alice.id}
+    response = staff_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [card] = [card for card in published("user.profile_updated") if card["user_id"] == alice.id]
+    assert card["display_name"] == "Alice (verified)" and card["country"] == "FR"
+
+
+def test_a_bad_country_from_staff_is_refused_by_the_form(staff_client, profiles):
+    alice = profiles[0]
+    response = staff_client.post(f"/admin/users/profiles/profile/{alice.id}/change/", {
+        "display_name": "A", "bio": "", "country": "ZZ", "languages": "[]", "skills": "[]",
+        "seller-TOTAL_FORMS": "0", "seller-INITIAL_FORMS": "0", "preferences-TOTAL_FORMS": "1",
+        "preferences-INITIAL_FORMS": "1", "preferences-0-profile": alice.id})
+    assert response.status_code == 200 and "ISO 3166-1" in response.content.decode()
+    assert not [card for card in published("user.profile_updated") if card["user_id"] == alice.id]

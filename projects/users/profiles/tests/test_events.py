@@ -1,0 +1,78 @@
+"""The user service's handlers, applied through the consumer's real path (inbox and handler in one
+transaction)."""
+
+import uuid
+
+from profiles.models import Profile
+
+from .conftest import USERS, deliver, event, registered
+
+
+def review(seller_id: str, rating: int, review_id: str | None = None) -> dict:
+    return {"review_id": review_id or str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()),
+            "buyer_id": str(uuid.uuid4()), "seller_id": seller_id, "rating": rating, "comment": "ok",
+            "created_at": "2026-05-20T12:00:00Z"}
+
+
+def completed(seller_id: str, order_id: str | None = None) -> dict:
+    return {"order_id": order_id or str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": str(uuid.uuid4()),
+            "seller_id": seller_id, "price": "40.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z"}
+
+
+def stats_of(user_id: str) -> tuple:
+    profile = Profile.objects.get(user_id=user_id)
+    return profile.rating_avg, profile.rating_count, profile.orders_completed
+
+
+def test_a_registration_creates_one_profile_even_when_delivered_twice(db):
+    user_id = str(uuid.uuid4())
+    first = registered(user_id, "twice")
+    assert deliver(first) == {first.id}
+    assert deliver(first) == set()  # the redelivery is recognised by the inbox
+    assert Profile.objects.filter(user_id=user_id).count() == 1
+
+
+def test_stats_count_each_review_and_sale_once_however_often_they_arrive(db):
+    seller = str(uuid.uuid4())
+    deliver(registered(seller, "seller_stats"))
+    five, three = event("review.created", review(seller, 5)), event("review.created", review(seller, 3))
+    sale = event("order.completed", completed(seller))
+    deliver(five, three, sale)
+    assert stats_of(seller) == (4, 2, 1)
+
+    # Replayed twice with the same event ids: the inbox skips them.
+    deliver(five, three, sale)
+    deliver(five, three, sale)
+    # The same review and sale told again under new event ids: one row per review and order.
+    deliver(event("review.created", five.data), event("order.completed", sale.data))
+    assert stats_of(seller) == (4, 2, 1)
+
+    deliver(event("review.created", review(seller, 4)))
+    assert stats_of(seller) == (4, 3, 1)
+    assert str(Profile.objects.get(user_id=seller).rating_avg) == "4.00"
+
+
+def test_the_average_is_rounded_to_two_places(db):
+    seller = str(uuid.uuid4())
+    deliver(registered(seller, "rounding"))
+    deliver(*(event("review.created", review(seller, rating)) for rating in (5, 4, 4)))
+    assert str(stats_of(seller)[0]) == "4.33"
+
+
+def test_reviews_counted_before_the_profile_exists_show_once_it_does(caller):
+    seller = caller()
+    deliver(event("review.created", review(seller.id, 2)), event("order.completed", completed(seller.id)))
+    stats = seller.client.get(f"{USERS}/me").json()["stats"]
+    assert stats == {"rating_avg": "2.00", "rating_count": 1, "orders_completed": 1}
+
+
+def test_a_handler_failure_rolls_back_the_inbox_row_too(db):
+    seller = str(uuid.uuid4())
+    broken = event("review.created", {**review(seller, 5), "seller_id": "not-a-uuid"})
+    try:
+        deliver(broken)
+    except Exception:  # noqa: BLE001 - the consumer retries, then dead-letters
+        pass
+    from marketplace_libs.events.models import InboxEvent
+
+    assert not InboxEvent.objects.filter(event_id=broken.id).exists()
