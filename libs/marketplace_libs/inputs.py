@@ -9,13 +9,13 @@ class InputSerializer(serializers.Serializer):
     """An input shape. A field it does not declare is a 400 naming that field, not silently ignored:
     a client that misspells ``display_name`` must learn that nothing was saved."""
 
-    def validate(self, attrs):
-        initial = self.initial_data
-        sent = initial.keys() if hasattr(initial, "keys") else []
-        unknown = sorted(set(sent) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["This field is not accepted here."] for name in unknown})
-        return attrs
+    def to_internal_value(self, data):
+        # Here rather than in validate(): nested input shapes (a list of packages) get the check too.
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["This field is not accepted here."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 def validated_input(serializer_class, request, *, partial: bool = False) -> dict:

@@ -6,17 +6,10 @@ consumer.apply_events), so a redelivered event is applied once; the rules live i
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from marketplace_libs.events.envelope import Event
 from marketplace_libs.events.registry import handles
 
 from . import services
-
-
-def _moment(value: str) -> datetime:
-    # The catalogue has checked the RFC 3339 format (with its offset) before a handler runs.
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 @handles("user.seller_activated")
@@ -26,9 +19,9 @@ def grant_seller_role(event: Event) -> None:
 
 @handles("user.deactivated")
 def deactivate_user(event: Event) -> None:
-    services.deactivate_user(user_id=event.data["user_id"], at=_moment(event.data["deactivated_at"]))
+    services.deactivate_user(user_id=event.data["user_id"], at=event.datetime("deactivated_at"))
 
 
 @handles("user.reactivated")
 def reactivate_user(event: Event) -> None:
-    services.reactivate_user(user_id=event.data["user_id"], at=_moment(event.data["reactivated_at"]))
+    services.reactivate_user(user_id=event.data["user_id"], at=event.datetime("reactivated_at"))

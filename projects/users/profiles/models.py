@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -97,11 +95,3 @@ class CompletedSale(models.Model):
     order_id = models.UUIDField(primary_key=True)
     seller_id = models.UUIDField(db_index=True)
     completed_at = models.DateTimeField()
-
-
-def rounded_average(total: int, count: int) -> Decimal | None:
-    if not count:
-        return None
-    return (Decimal(total) / Decimal(count)).quantize(Decimal("0.01"))
-
-

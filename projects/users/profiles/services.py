@@ -15,9 +15,10 @@ from django.utils import timezone
 from marketplace_libs.errors import Forbidden, NotFound
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.images import ImageRules, processed_image
+from marketplace_libs.tallies import rounded_average
 
 from . import selectors
-from .models import CompletedSale, Preferences, Profile, SellerProfile, SellerRating, rounded_average
+from .models import CompletedSale, Preferences, Profile, SellerProfile, SellerRating
 
 AVATAR_RULES = ImageRules(max_bytes=2 * 1024 * 1024, max_side=512, min_side=32)
 PUBLIC_CARD_FIELDS = ("display_name", "avatar", "country")  # what user.profile_updated carries

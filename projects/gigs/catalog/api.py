@@ -1,0 +1,146 @@
+"""The gig HTTP API: parse, call a service, selector or the search, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace_libs.authentication import HasRole
+from marketplace_libs.errors import Forbidden, InvalidInput, NotFound
+from marketplace_libs.inputs import validated_input
+from marketplace_libs.pagination import StandardPagination
+
+from . import search, selectors, services
+from .models import Gig, Seller
+from .serializers import (
+    CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SearchParams,
+)
+
+
+def _viewer_id(request):
+    return request.user.id if request.user and request.user.is_authenticated else None
+
+
+def _gig_query(request) -> search.GigQuery:
+    params = SearchParams(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    values = dict(params.validated_data)
+    category_ids: tuple[int, ...] = ()
+    if "category" in values:
+        category = selectors.category_by_slug(values.pop("category"))
+        if category is None:
+            raise InvalidInput.on("category", "No such category: GET /api/gigs/categories/ lists them.")
+        category_ids = tuple(selectors.category_with_descendants(category))
+    seller_id = None
+    if "seller" in values:
+        seller_id = _seller_id(values.pop("seller"))
+    return search.GigQuery(category_ids=category_ids, seller_id=seller_id, tags=tuple(values.pop("tags", ())),
+                           **values)
+
+
+def _seller_id(value: str) -> str:
+    """A seller filter names a username or a user id; an unknown one matches nothing."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        seller = Seller.objects.filter(username__iexact=value).first()
+        return str(seller.user_id) if seller else str(uuid.UUID(int=0))
+
+
+class CategoriesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CategoryOutput(many=True)})
+    def get(self, request):
+        return Response(CategoryOutput(selectors.categories(), many=True).data)
+
+
+class GigsView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [HasRole.named("seller")()]
+
+    @extend_schema(parameters=[SearchParams], responses={200: GigSummaryOutput(many=True)})
+    def get(self, request):
+        results, facets = search.search(_gig_query(request))
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(results, request, view=self)
+        response = paginator.get_paginated_response(GigSummaryOutput(page, many=True, context={"request": request}).data)
+        response.data["facets"] = facets().as_dict()
+        return response
+
+    @extend_schema(request=GigInput, responses={201: GigOutput})
+    def post(self, request):
+        values = validated_input(GigInput, request)
+        category = selectors.category_by_slug(values.pop("category"))
+        if category is None:
+            raise InvalidInput.on("category", "No such category: GET /api/gigs/categories/ lists them.")
+        seller = services.ensure_seller(user_id=request.user.id, username=request.user.username)
+        gig = services.create_gig(seller=seller, category=category, **values)
+        return Response(_render(request, gig.pk, viewer_id=request.user.id), status=status.HTTP_201_CREATED)
+
+
+def _render(request, gig_id, *, viewer_id) -> dict:
+    return GigOutput(selectors.visible_gig(gig_id, viewer_id=viewer_id), context={"request": request}).data
+
+
+def _own_gig(request, gig_id) -> Gig:
+    """The caller's gig; someone else's visible gig is a 403, an invisible one a 404."""
+    viewer = _viewer_id(request)
+    gig = selectors.owned_gig(gig_id, seller_id=viewer)
+    if gig is None:
+        if selectors.visible_gig(gig_id, viewer_id=viewer) is not None:
+            raise Forbidden("Only the gig's seller may change it.")
+        raise NotFound("No such gig.")
+    return gig
+
+
+class GigDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(responses={200: GigOutput})
+    def get(self, request, gig_id):
+        gig = selectors.visible_gig(gig_id, viewer_id=_viewer_id(request))
+        if gig is None:
+            raise NotFound("No such gig.")
+        return Response(GigOutput(gig, context={"request": request}).data)
+
+    @extend_schema(request=GigInput, responses={200: GigOutput})
+    def patch(self, request, gig_id):
+        gig = _own_gig(request, gig_id)
+        values = validated_input(GigInput, request, partial=True)
+        if "category" in values:
+            values["category"] = selectors.category_by_slug(values["category"])
+            if values["category"] is None:
+                raise InvalidInput.on("category", "No such category: GET /api/gigs/categories/ lists them.")
+        services.update_gig(gig=gig, **values)
+        return Response(_render(request, gig.pk, viewer_id=request.user.id))
+
+    @extend_schema(responses={204: OpenApiResponse(description="Deleted; orders already placed are unaffected")})
+    def delete(self, request, gig_id):
+        services.delete_gig(gig=_own_gig(request, gig_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GigImagesView(APIView):
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "image": {"type": "string", "format": "binary"}}}}, responses={201: ImageOutput})
+    def post(self, request, gig_id):
+        gig = _own_gig(request, gig_id)
+        upload = request.FILES.get("image")
+        if upload is None or set(request.data.keys()) - {"image"}:
+            raise InvalidInput.on("image", "Send one image file as the multipart field 'image'.")
+        image = services.add_image(gig=gig, upload=upload)
+        return Response(ImageOutput(image, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class GigImageView(APIView):
+    @extend_schema(responses={204: OpenApiResponse(description="Removed")})
+    def delete(self, request, gig_id, image_id):
+        services.delete_image(gig=_own_gig(request, gig_id), image_id=image_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

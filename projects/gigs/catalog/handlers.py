@@ -1,0 +1,22 @@
+"""What the gig service keeps of other services' events: seller cards and gig stats."""
+
+from marketplace_libs.events.registry import handles
+
+from . import services
+
+
+@handles("user.profile_updated")
+def keep_seller_card(event):
+    data = event.data
+    services.record_profile_card(user_id=data["user_id"], username=data["username"],
+                                 display_name=data["display_name"], revision=data["revision"])
+
+
+@handles("review.created")
+def count_review(event):
+    services.record_review(review_id=event.data["review_id"], gig_id=event.data["gig_id"], rating=event.data["rating"])
+
+
+@handles("order.completed")
+def count_sale(event):
+    services.record_sale(order_id=event.data["order_id"], gig_id=event.data["gig_id"])

@@ -1,0 +1,225 @@
+"""Every write of the gig service, and the events it owes the others.
+
+Keyword-only, transactional; each change the order service must know of (what it sells, at
+which price, whether it is on sale) publishes ``gig.created``/``gig.updated``/``gig.deleted`` here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone as dt_timezone
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from marketplace_libs.errors import Conflict, InvalidInput, NotFound
+from marketplace_libs.events.publishing import publish
+from marketplace_libs.images import ImageRules, processed_image
+from marketplace_libs.tallies import rounded_average
+
+from . import rules, search
+from .models import TIER_ORDER, Category, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
+
+IMAGE_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_side=1600, min_side=200)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# --- sellers, as the gig service knows them ---------------------------------------------------
+
+def ensure_seller(*, user_id, username: str) -> Seller:
+    """The seller's card, from their token until ``user.profile_updated`` tells more."""
+    seller = Seller.objects.filter(pk=user_id).first()
+    if seller is None:
+        try:
+            with transaction.atomic():
+                seller = Seller.objects.create(user_id=user_id, username=username)
+        except IntegrityError:
+            seller = Seller.objects.get(pk=user_id)
+    return seller
+
+
+def record_profile_card(*, user_id, username: str, display_name: str, revision: int) -> None:
+    """``user.profile_updated``: keep the newest card (an older revision arriving late changes nothing)."""
+    seller, created = Seller.objects.get_or_create(
+        user_id=user_id, defaults={"username": username, "display_name": display_name, "revision": revision})
+    if not created and revision > seller.revision:
+        Seller.objects.filter(pk=user_id, revision__lt=revision).update(
+            username=username, display_name=display_name, revision=revision)
+        search.gigs_changed(Gig.objects.filter(seller_id=user_id).values_list("pk", flat=True))
+
+
+# --- gigs ---------------------------------------------------------------------------------------
+
+def create_gig(*, seller: Seller, title: str, description: str, category: Category, packages: list[dict],
+               tags: list[str] = (), status: str = GigStatus.DRAFT) -> Gig:
+    _check_status_choice(status)
+    with transaction.atomic():
+        gig = Gig(seller=seller, title=title, description=description, category=category, status=status)
+        _apply_packages_summary(gig, packages)
+        gig.save()
+        _replace_packages(gig, packages)
+        _replace_tags(gig, tags)
+        _after_change(gig, "gig.created")
+    return gig
+
+
+def update_gig(*, gig: Gig, packages: list[dict] | None = None, tags: list[str] | None = None,
+               **changes) -> Gig:
+    if "status" in changes:
+        _check_status_choice(changes["status"])
+    with transaction.atomic():
+        gig = Gig.objects.select_for_update().get(pk=gig.pk)
+        if gig.paused_by_staff and changes.get("status") == GigStatus.ACTIVE:
+            raise Conflict("Staff paused this gig; contact support to have it reviewed.")
+        for field, value in changes.items():
+            setattr(gig, field, value)
+        if packages is not None:
+            _apply_packages_summary(gig, packages)
+        gig.revision += 1
+        gig.save()
+        if packages is not None:
+            _replace_packages(gig, packages)
+        if tags is not None:
+            _replace_tags(gig, tags)
+        _after_change(gig, "gig.updated")
+    return gig
+
+
+def delete_gig(*, gig: Gig) -> None:
+    """Soft delete: orders already placed keep the packages they bought (the order service's copy)."""
+    with transaction.atomic():
+        updated = Gig.objects.filter(pk=gig.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), revision=gig.revision + 1)
+        if updated:
+            publish("gig.deleted", {"gig_id": str(gig.pk), "seller_id": str(gig.seller_id),
+                                    "deleted_at": _iso(timezone.now())}, aggregate_id=str(gig.pk))
+            search.gigs_changed([gig.pk])
+
+
+def pause_by_staff(*, gig: Gig) -> bool:
+    with transaction.atomic():
+        gig = Gig.objects.select_for_update().get(pk=gig.pk)
+        if gig.is_deleted or (gig.status == GigStatus.PAUSED and gig.paused_by_staff):
+            return False
+        gig.status, gig.paused_by_staff = GigStatus.PAUSED, True
+        gig.revision += 1
+        gig.save()
+        _after_change(gig, "gig.updated")
+    return True
+
+
+def release_staff_pause(*, gig: Gig) -> None:
+    with transaction.atomic():
+        Gig.objects.filter(pk=gig.pk).update(paused_by_staff=False)
+
+
+def _check_status_choice(status: str) -> None:
+    if status not in GigStatus.values:
+        raise InvalidInput.on("status", f"One of {', '.join(GigStatus.values)}.")
+
+
+def _apply_packages_summary(gig: Gig, packages: list[dict]) -> None:
+    gig.price_from = min(package["price"] for package in packages)
+    gig.currency = packages[0]["currency"]
+    gig.fastest_delivery_days = min(package["delivery_days"] for package in packages)
+
+
+def _replace_packages(gig: Gig, packages: list[dict]) -> None:
+    gig.packages.all().delete()
+    Package.objects.bulk_create(Package(gig=gig, **package) for package in packages)
+
+
+def _replace_tags(gig: Gig, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    gig.tags.set(tags)
+    Gig.objects.filter(pk=gig.pk).update(tags_text=" ".join(names))
+    gig.tags_text = " ".join(names)
+
+
+def _after_change(gig: Gig, event_type: str) -> None:
+    _refresh_search_vector(gig)
+    publish(event_type, gig_event_data(gig), aggregate_id=str(gig.pk))
+    search.gigs_changed([gig.pk])
+
+
+def _refresh_search_vector(gig: Gig) -> None:
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models import Value
+
+    Gig.objects.filter(pk=gig.pk).update(search_vector=(
+        SearchVector(Value(gig.title), weight="A", config="english")
+        + SearchVector(Value(gig.tags_text), weight="B", config="english")
+        + SearchVector(Value(gig.description), weight="C", config="english")))
+
+
+def gig_event_data(gig: Gig) -> dict:
+    packages = sorted(gig.packages.all(), key=lambda package: TIER_ORDER[package.tier])
+    return {
+        "gig_id": str(gig.pk),
+        "seller_id": str(gig.seller_id),
+        "title": gig.title,
+        "category": gig.category.slug,
+        "status": gig.status,
+        "packages": [{
+            "tier": package.tier, "title": package.title, "description": package.description,
+            "price": f"{package.price:.2f}", "currency": package.currency,
+            "delivery_days": package.delivery_days,
+            "revisions": rules.UNLIMITED if package.revisions is None else package.revisions,
+        } for package in packages],
+        "revision": gig.revision,
+        "updated_at": _iso(timezone.now()),
+    }
+
+
+# --- images -------------------------------------------------------------------------------------
+
+def add_image(*, gig: Gig, upload) -> GigImage:
+    stored = processed_image(upload, field="image", rules=IMAGE_RULES)
+    with transaction.atomic():
+        gig = Gig.objects.select_for_update().get(pk=gig.pk)
+        count = gig.images.count()
+        if count >= rules.MAX_IMAGES:
+            raise Conflict(f"A gig has at most {rules.MAX_IMAGES} images; delete one first.")
+        image = GigImage(gig=gig, position=count)
+        image.file.save(stored.name, stored, save=False)
+        try:
+            image.save()
+        except BaseException:
+            image.file.storage.delete(image.file.name)
+            raise
+    return image
+
+
+def delete_image(*, gig: Gig, image_id) -> None:
+    with transaction.atomic():
+        image = GigImage.objects.filter(gig=gig, pk=image_id).first()
+        if image is None:
+            raise NotFound("No such image on this gig.")
+        name, storage = image.file.name, image.file.storage
+        image.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- stats, from other services' events ---------------------------------------------------------
+
+def record_review(*, review_id, gig_id, rating: int) -> None:
+    GigRating.objects.bulk_create([GigRating(review_id=review_id, gig_id=gig_id, rating=rating)],
+                                  ignore_conflicts=True)
+    ratings = GigRating.objects.filter(gig_id=gig_id).aggregate(count=Count("pk"), total=Sum("rating"))
+    Gig.objects.filter(pk=gig_id).update(rating_count=ratings["count"],
+                                         rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))
+    search.gigs_changed([gig_id])
+
+
+def record_sale(*, order_id, gig_id) -> None:
+    GigSale.objects.bulk_create([GigSale(order_id=order_id, gig_id=gig_id)], ignore_conflicts=True)
+    Gig.objects.filter(pk=gig_id).update(orders_count=GigSale.objects.filter(gig_id=gig_id).count())
+    search.gigs_changed([gig_id])

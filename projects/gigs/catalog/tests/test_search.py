@@ -1,0 +1,176 @@
+"""Search and browse. Every test runs against each search backend (the ``search_backend`` fixture):
+the database's own, and Elasticsearch when the suite has a server for it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from catalog.models import Gig
+
+from .conftest import GIGS, create_gig, deliver, event, package, problem
+
+LONG = " Clear communication, fast turnaround and source files included with every order."
+
+
+@pytest.fixture
+def seller(caller):
+    return caller()
+
+
+@pytest.fixture
+def make_gig(seller, search_backend, django_capture_on_commit_callbacks):
+    def make(title: str, *, owner=None, price="40.00", days=3, category="logo-design", tags=("design",),
+             description: str = "", status="active") -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            gig = create_gig(owner or seller, title=title, description=(description or title) + LONG,
+                             category=category, tags=list(tags), status=status,
+                             packages=[package("basic", price, days, 1)])
+        search_backend.refresh()
+        return gig
+
+    return make
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [gig["title"] for gig in response.json()["results"]]
+
+
+def test_only_active_gigs_are_listed_newest_first(api_client, make_gig, seller):
+    make_gig("I will write a compelling product description")
+    make_gig("I will draft a press release for your launch", status="draft")
+    make_gig("I will build a landing page in one day")
+    body = api_client.get(f"{GIGS}/").json()
+    assert [gig["title"] for gig in body["results"]] == ["I will build a landing page in one day",
+                                                         "I will write a compelling product description"]
+    assert body["count"] == 2
+    assert "description" not in body["results"][0] and body["results"][0]["price_from"] == "40.00"
+
+
+def test_filters_by_price_delivery_category_seller_and_tags(api_client, make_gig, caller):
+    other = caller()
+    make_gig("I will design a minimalist logo for startups", price="30.00", days=2, tags=("logo", "minimal"))
+    make_gig("I will design a vintage logo with hand lettering", price="90.00", days=10, tags=("logo", "vintage"))
+    make_gig("I will build your Django backend and REST API", price="400.00", days=14,
+             category="backend-and-apis", tags=("django", "api"), owner=other)
+    search = lambda **params: sorted(titles(api_client.get(f"{GIGS}/", params)))  # noqa: E731
+    assert search(min_price="50") == ["I will build your Django backend and REST API",
+                                      "I will design a vintage logo with hand lettering"]
+    assert search(max_price="50") == ["I will design a minimalist logo for startups"]
+    assert search(min_price="50", max_price="100") == ["I will design a vintage logo with hand lettering"]
+    assert search(delivery_days="7") == ["I will design a minimalist logo for startups"]
+    assert search(category="graphics-and-design") == ["I will design a minimalist logo for startups",
+                                                      "I will design a vintage logo with hand lettering"]
+    assert search(category="backend-and-apis") == ["I will build your Django backend and REST API"]
+    assert search(seller=other.username) == ["I will build your Django backend and REST API"]
+    assert search(seller=other.id) == ["I will build your Django backend and REST API"]
+    assert search(seller="nobody_at_all") == []
+    assert search(tags="logo,vintage") == ["I will design a vintage logo with hand lettering"]
+    assert search(tags="LOGO") == ["I will design a minimalist logo for startups",
+                                   "I will design a vintage logo with hand lettering"]
+
+
+def test_orderings(api_client, make_gig, search_backend):
+    cheap = make_gig("I will proofread your thesis in English", price="20.00", category="proofreading-and-editing")
+    dear = make_gig("I will edit your novel line by line", price="300.00", category="proofreading-and-editing")
+    middle = make_gig("I will translate your website into Spanish", price="80.00", category="translation")
+    for rating in (5, 5):
+        deliver(event("review.created", _review(middle["id"], rating)))
+    deliver(event("review.created", _review(cheap["id"], 3)))
+    for _ in range(3):
+        deliver(event("order.completed", _sale(dear["id"])))
+    search_backend.refresh()
+    order = lambda ordering: titles(api_client.get(f"{GIGS}/", {"ordering": ordering}))  # noqa: E731
+    assert order("price") == [cheap["title"], middle["title"], dear["title"]]
+    assert order("-price") == [dear["title"], middle["title"], cheap["title"]]
+    assert order("-created_at") == [middle["title"], dear["title"], cheap["title"]]
+    assert order("-rating") == [middle["title"], cheap["title"], dear["title"]]
+    assert order("-orders")[0] == dear["title"]
+    assert titles(api_client.get(f"{GIGS}/", {"min_rating": "4"})) == [middle["title"]]
+
+
+def test_pages_neither_overlap_nor_skip_when_many_gigs_tie(api_client, make_gig):
+    created = {make_gig(f"I will design social media banners, set {n}", price="25.00")["id"] for n in range(7)}
+    seen = []
+    for page in (1, 2, 3):
+        body = api_client.get(f"{GIGS}/", {"ordering": "price", "page_size": 3, "page": page}).json()
+        seen.extend(gig["id"] for gig in body["results"])
+    assert len(seen) == 7 and set(seen) == created
+    problem(api_client.get(f"{GIGS}/", {"page_size": 3, "page": 4}), 404)
+
+
+def test_facets_count_categories_and_price_bands_of_the_whole_result(api_client, make_gig):
+    make_gig("I will design a mascot logo for your team", price="20.00")
+    make_gig("I will design a flat logo for your app", price="60.00")
+    make_gig("I will write SEO blog posts about software", price="60.00", category="articles-and-blog-posts")
+    body = api_client.get(f"{GIGS}/", {"page_size": 1}).json()
+    assert len(body["results"]) == 1
+    categories = {row["slug"]: row["count"] for row in body["facets"]["categories"]}
+    assert categories == {"logo-design": 2, "articles-and-blog-posts": 1}
+    bands = {(row["min"], row["max"]): row["count"] for row in body["facets"]["price_bands"]}
+    assert bands[("0.00", "25.00")] == 1 and bands[("50.00", "100.00")] == 2 and bands[("500.00", None)] == 0
+
+
+def test_an_exact_title_match_ranks_first(api_client, make_gig):
+    make_gig("I will design a logo and a full brand identity", description="Logo design, brand book, logo files.")
+    make_gig("I will create a logo animation for your intro", description="Animated logo design for video.")
+    exact = make_gig("Professional logo design", description="A logo.")
+    assert titles(api_client.get(f"{GIGS}/", {"q": "professional logo design"}))[0] == exact["title"]
+
+
+def test_prefixes_and_a_one_letter_typo_still_find_the_gig(api_client, make_gig):
+    wanted = make_gig("I will build a Shopify store for your brand", category="website-development",
+                      tags=("shopify", "ecommerce"))
+    make_gig("I will paint a watercolour portrait of your pet", category="illustration", tags=("art",))
+    assert titles(api_client.get(f"{GIGS}/", {"q": "shopi"})) == [wanted["title"]]
+    assert titles(api_client.get(f"{GIGS}/", {"q": "shopfiy store"}))[:1] == [wanted["title"]]
+    assert titles(api_client.get(f"{GIGS}/", {"q": "ecommerce"})) == [wanted["title"]]  # found by its tag
+    assert titles(api_client.get(f"{GIGS}/", {"q": "quantum chromodynamics"})) == []
+
+
+def test_search_combines_with_filters(api_client, make_gig):
+    make_gig("I will design a modern logo", price="30.00")
+    make_gig("I will design a luxury logo", price="300.00")
+    assert titles(api_client.get(f"{GIGS}/", {"q": "logo design", "max_price": "100"})) == ["I will design a modern logo"]
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"min_price": "abc"}, "min_price"),
+    ({"max_price": "-1"}, "max_price"),
+    ({"min_price": "50", "max_price": "10"}, "max_price"),
+    ({"delivery_days": "soon"}, "delivery_days"),
+    ({"delivery_days": "0"}, "delivery_days"),
+    ({"min_rating": "6"}, "min_rating"),
+    ({"ordering": "random"}, "ordering"),
+    ({"category": "no-such-category"}, "category"),
+    ({"tags": "a,b,c,d,e,f"}, "tags"),
+    ({"page_size": "0"}, "page_size"),
+    ({"page": "first"}, "page"),
+])
+def test_bad_filters_are_a_400_naming_the_parameter(api_client, db, params, field):
+    assert field in problem(api_client.get(f"{GIGS}/", params), 400)["errors"]
+
+
+def test_deleted_and_paused_gigs_leave_the_results(api_client, make_gig, seller, search_backend,
+                                                   django_capture_on_commit_callbacks):
+    gone = make_gig("I will record a warm voice over in English", category="voice-over")
+    paused = make_gig("I will record a calm voice over for meditation", category="voice-over")
+    with django_capture_on_commit_callbacks(execute=True):
+        seller.client.delete(f"{GIGS}/{gone['id']}/")
+        seller.client.patch(f"{GIGS}/{paused['id']}/", {"status": "paused"}, format="json")
+    search_backend.refresh()
+    assert titles(api_client.get(f"{GIGS}/", {"q": "voice over"})) == []
+    assert Gig.objects.count() == 2
+
+
+def _review(gig_id: str, rating: int) -> dict:
+    return {"review_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": gig_id,
+            "buyer_id": str(uuid.uuid4()), "seller_id": str(uuid.uuid4()), "rating": rating, "comment": "",
+            "created_at": "2026-05-20T12:00:00Z"}
+
+
+def _sale(gig_id: str) -> dict:
+    return {"order_id": str(uuid.uuid4()), "gig_id": gig_id, "buyer_id": str(uuid.uuid4()),
+            "seller_id": str(uuid.uuid4()), "price": "10.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z"}
