@@ -46,15 +46,24 @@ def platform_processes(env: dict, run_dir: Path) -> list[Process]:
         Process("gateway", web_command(REPO_ROOT / "gateway", gateway_app_port(), asgi=False, env=env),
                 REPO_ROOT / "gateway"),
     ]
-    subscriptions = event_subscriptions(env)
+    reports = service_reports(env)
     for spec in present_services():
         processes.append(Process(spec.name, web_command(spec.project_dir, spec.port, asgi=spec.asgi, env=env),
                                  spec.project_dir))
         processes.append(Process(f"{spec.name}-relay", f"{sys.executable} manage.py run_outbox_relay",
                                  spec.project_dir))
-        if subscriptions.get(spec.name):
+        report = reports.get(spec.name, {})
+        if report.get("subscriptions") or report.get("periodic_tasks"):
             processes.append(Process(f"{spec.name}-worker", worker_command(spec.name, env), spec.project_dir))
+        if report.get("periodic_tasks"):
+            processes.append(Process(f"{spec.name}-beat", beat_command(spec.name, env), spec.project_dir))
     return processes
+
+
+def beat_command(service: str, env: dict) -> str:
+    schedule = var_dir(env) / "run" / f"{service}-celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    return f"{_bin('celery')} -A config.celery beat --loglevel INFO --schedule {shlex.quote(str(schedule))}"
 
 
 def worker_command(service: str, env: dict) -> str:
@@ -65,16 +74,21 @@ def worker_command(service: str, env: dict) -> str:
             f"--without-heartbeat --without-gossip --without-mingle -n {service}@%h")
 
 
-def event_subscriptions(env: dict) -> dict[str, list[str]]:
-    """Each present service's subscriptions (asked of the services themselves, in parallel)."""
+def service_reports(env: dict) -> dict[str, dict]:
+    """Each present service's events_info: its subscriptions and periodic tasks (asked in parallel)."""
     from .events_ops import ask
 
     found = {}
     for answer in ask(present_services(), ["events_info"], env, expect="subscriptions"):
         if answer.report is None:
             raise SystemExit(f"{answer.service}: manage.py events_info failed: {answer.error}")
-        found[answer.service] = answer.report["subscriptions"]
+        found[answer.service] = answer.report
     return found
+
+
+def event_subscriptions(env: dict) -> dict[str, list[str]]:
+    """Each present service's subscriptions (asked of the services themselves, in parallel)."""
+    return {service: report["subscriptions"] for service, report in service_reports(env).items()}
 
 
 def run_under_honcho(processes: list[Process], env: dict) -> int:

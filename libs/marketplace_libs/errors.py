@@ -48,3 +48,9 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, detail: str | None = None):
         super().__init__(detail)
         self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(DomainError):
+    """A service we depend on (a payment provider) did not answer; nothing was changed."""
+
+    status, code, default_detail = 503, "unavailable", "A service this request needs is unavailable; try again later."

@@ -134,3 +134,24 @@ def token_claims(token: str) -> dict:
     import jwt
 
     return jwt.decode(token, options={"verify_signature": False})
+
+
+DEVELOPMENT_PAYMENT_WEBHOOK_SECRET = "whsec_development_only_0f3c9a"
+
+
+def signed_payment_webhook(platform: Platform, order: dict, event_type: str = "payment.succeeded", *,
+                           event_id: str | None = None, amount: str | None = None, secret: str | None = None,
+                           at: int | None = None) -> tuple[bytes, dict]:
+    """A payment provider's webhook request for ``order``: (raw body, headers), signed as the contract says."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    secret = secret or platform.env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", DEVELOPMENT_PAYMENT_WEBHOOK_SECRET)
+    body = json.dumps({"id": event_id or f"evt_{uuid.uuid4().hex}", "type": event_type,
+                       "data": {"payment_id": order["payment"]["payment_id"], "order_id": order["id"],
+                                "amount": amount or order["price"], "currency": order["currency"]}}).encode()
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Payment-Signature": f"t={timestamp},v1={digest}"}

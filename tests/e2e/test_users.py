@@ -121,7 +121,8 @@ def test_stats_come_from_review_and_order_events_and_replays_change_nothing(plat
                 "created_at": "2026-05-20T12:00:00Z"}
 
     sale = {"order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": str(uuid.uuid4()),
-            "seller_id": seller, "price": "25.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z"}
+            "seller_id": seller, "price": "25.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z",
+            "package": "basic", "title": "A gig", "by": "buyer"}
     five, four = review(5), review(4)
     ids = [publish_event(platform, "review.created", five), publish_event(platform, "review.created", four),
            publish_event(platform, "order.completed", sale)]

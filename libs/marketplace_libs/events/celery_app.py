@@ -10,6 +10,7 @@ A service's ``config/celery.py`` is two lines after ``django.setup()``::
 from __future__ import annotations
 
 from celery import Celery
+from django.apps import apps as django_apps
 from django.conf import settings
 from kombu import Queue
 
@@ -48,9 +49,21 @@ def make_celery_app(service: str | None = None) -> Celery:
         worker_send_task_events=False,
         worker_detect_quorum_queues=True,
     )
+    app.conf.beat_schedule = {
+        name: {"task": entry["task"], "schedule": float(entry["every_seconds"])}
+        for name, entry in periodic_tasks().items()
+    }
     if registry.subscriptions():
         batch_consumer.install(app, service, registry.subscriptions())
+    # Each app's tasks.py, imported now: the worker and the beat must know the same task names.
+    app.autodiscover_tasks([config.name for config in django_apps.get_app_configs()], force=True)
     return app
+
+
+def periodic_tasks() -> dict:
+    """``settings.MARKETPLACE_PERIODIC_TASKS``: ``{name: {"task": dotted name, "every_seconds": n}}``;
+    a service that has any runs a Celery beat beside its worker (manage_all.py up)."""
+    return dict(getattr(settings, "MARKETPLACE_PERIODIC_TASKS", {}))
 
 
 def declare_service_topology(service: str | None = None) -> None:

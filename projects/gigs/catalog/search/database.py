@@ -4,6 +4,12 @@ PostgreSQL: a weighted ``tsvector`` (title A, tags B, description C) kept on the
 with GIN; terms match as prefixes (``logo desi`` finds "logo design"); results rank by
 ``ts_rank_cd``. When no gig matches, the query is retried on title trigrams (``pg_trgm``,
 ``%>`` with a GIN trigram index), which forgives a typo per word ("desgin" finds "design").
+
+A search costs two statements over the matching gigs, whatever their number (figures in
+docs/performance.md, bench/gig_search.py): one grouped statement answers the count and both facets
+(per category, per price band) at once, and tells whether the full-text match found anything; a
+page is then chosen by ids alone, which the partial indexes of migration 0004 answer index-only
+for browsing, and only its gigs are read in full, by primary key, with their details.
 """
 
 from __future__ import annotations
@@ -12,19 +18,82 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from .. import rules
-from ..models import Category, Gig, GigStatus
+from ..models import Gig, GigStatus
 from .query import Facets, GigQuery
 
 TRIGRAM_THRESHOLD = 0.45
 
+# Every ordering ends on the id, so pages never overlap nor skip a gig between requests.
+ORDER_BY = {
+    "relevance": [F("relevance").desc(), "-created_at", "id"],
+    "-created_at": ["-created_at", "id"],
+    "price": ["price_from", "id"],
+    "-price": ["-price_from", "id"],
+    "-rating": [F("rating_avg").desc(nulls_last=True), "-rating_count", "id"],
+    "-orders": ["-orders_count", "id"],
+}
 
-def search(query: GigQuery) -> tuple[QuerySet[Gig], "callable"]:
+
+def search(query: GigQuery) -> tuple["DatabaseResults", "callable"]:
     """The ordered results (sliceable, countable) and a function computing their facets."""
-    gigs = _filtered(query)
-    if query.terms:
-        gigs = _matching(gigs, query)
-    ordered = _ordered(gigs, query)
-    return ordered, lambda: facets_of(gigs.order_by())
+    results = DatabaseResults(query)
+    return results, results.facets
+
+
+class DatabaseResults:
+    """Gigs in order: ``count()``/``len()``; ``[a:b]`` and iteration give Gig instances with their
+    seller, category, packages, tags and images."""
+
+    ordered = True  # for Django's paginator
+
+    def __init__(self, query: GigQuery):
+        self.query = query
+        self._gigs: QuerySet[Gig] | None = None  # the matching gigs, unordered
+        self._relevance = None  # what "relevance" orders by, when there are terms
+        self._summary: list[dict] | None = None
+
+    def _summarize(self) -> list[dict]:
+        if self._summary is None:
+            gigs = _filtered(self.query)
+            self._gigs, self._relevance = _matching(gigs, self.query)
+            self._summary = _summary_of(self._gigs)
+            if self.query.terms and not self._summary and connection.vendor == "postgresql":
+                self._gigs, self._relevance = _trigram_matching(gigs, self.query)
+                self._summary = _summary_of(self._gigs)
+        return self._summary
+
+    def count(self) -> int:
+        return sum(row["count"] for row in self._summarize())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def facets(self) -> Facets:
+        return _facets(self._summarize())
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            page = self[key:key + 1]
+            if not page:
+                raise IndexError(key)
+            return page[0]
+        if key.step is not None or (key.start or 0) < 0 or (key.stop is not None and key.stop < 0):
+            raise ValueError("Only forward slices of results.")
+        self._summarize()
+        if not self._summary or (key.stop is not None and key.stop <= (key.start or 0)):
+            return []
+        by = ORDER_BY[self.query.ordering]
+        relevance = {"relevance": self._relevance} if self._relevance is not None else {}
+        # The page's ids first: only the columns of the filters and the order, so an index
+        # (status, category, price) answers browsing without reading the table; then the page's
+        # gigs in full by primary key, never the whole result joined to sellers and categories.
+        page_ids = self._gigs.annotate(**relevance).order_by(*by).values("pk")[key]
+        page = Gig.objects.filter(pk__in=page_ids).annotate(**relevance).order_by(*by)
+        return list(page.select_related("seller", "category").prefetch_related("packages", "tags", "images")
+                    .defer("description", "search_vector"))  # a list shows neither
+
+    def __iter__(self):
+        return iter(self[0:])
 
 
 def _filtered(query: GigQuery) -> QuerySet[Gig]:
@@ -46,9 +115,15 @@ def _filtered(query: GigQuery) -> QuerySet[Gig]:
     return gigs
 
 
-def _matching(gigs: QuerySet[Gig], query: GigQuery) -> QuerySet[Gig]:
+def _matching(gigs: QuerySet[Gig], query: GigQuery):
+    """The gigs matching the terms, and the relevance expression (None without terms)."""
+    if not query.terms:
+        return gigs, None
     if connection.vendor == "postgresql":
-        return _postgres_matching(gigs, query)
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        tsquery = SearchQuery(" & ".join(f"{term}:*" for term in query.terms), search_type="raw", config="english")
+        return gigs.filter(search_vector=tsquery), SearchRank(F("search_vector"), tsquery, cover_density=True)
     condition = Q()
     relevance = Value(0)
     for term in query.terms:
@@ -56,49 +131,38 @@ def _matching(gigs: QuerySet[Gig], query: GigQuery) -> QuerySet[Gig]:
         relevance = relevance + Case(When(title__icontains=term, then=Value(4)), default=Value(0),
                                      output_field=IntegerField()) \
             + Case(When(tags_text__icontains=term, then=Value(2)), default=Value(0), output_field=IntegerField())
-    return gigs.filter(condition).annotate(relevance=relevance)
+    return gigs.filter(condition), relevance
 
 
-def _postgres_matching(gigs: QuerySet[Gig], query: GigQuery) -> QuerySet[Gig]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank
-
-    tsquery = SearchQuery(" & ".join(f"{term}:*" for term in query.terms), search_type="raw", config="english")
-    matched = gigs.filter(search_vector=tsquery)
-    if matched.exists():
-        return matched.annotate(relevance=SearchRank(F("search_vector"), tsquery, cover_density=True))
+def _trigram_matching(gigs: QuerySet[Gig], query: GigQuery):
+    """PostgreSQL, when the full-text match found nothing: title trigrams, a typo per word forgiven."""
     from django.contrib.postgres.search import TrigramWordSimilarity
 
     phrase = " ".join(query.terms)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
-    return gigs.filter(title__trigram_word_similar=phrase).annotate(
-        relevance=TrigramWordSimilarity(phrase, "title"))
+    return gigs.filter(title__trigram_word_similar=phrase), TrigramWordSimilarity(phrase, "title")
 
 
-def _ordered(gigs: QuerySet[Gig], query: GigQuery) -> QuerySet[Gig]:
-    # Every ordering ends on the id, so pages never overlap nor skip a gig between requests.
-    by = {
-        "relevance": [F("relevance").desc(), "-created_at", "id"],
-        "-created_at": ["-created_at", "id"],
-        "price": ["price_from", "id"],
-        "-price": ["-price_from", "id"],
-        "-rating": [F("rating_avg").desc(nulls_last=True), "-rating_count", "id"],
-        "-orders": ["-orders_count", "id"],
-    }[query.ordering]
-    return gigs.select_related("seller", "category").prefetch_related("packages", "tags", "images").order_by(*by)
-
-
-def facets_of(gigs: QuerySet[Gig]) -> Facets:
-    per_category = gigs.values("category_id").annotate(count=Count("id")).order_by()
-    counts = {row["category_id"]: row["count"] for row in per_category}
-    names = {category.pk: category for category in Category.objects.filter(pk__in=counts)}
-    categories = sorted(({"slug": names[pk].slug, "name": names[pk].name, "count": count}
-                         for pk, count in counts.items()), key=lambda row: (-row["count"], row["slug"]))
+def _summary_of(gigs: QuerySet[Gig]) -> list[dict]:
+    """Per category of the matching gigs: its slug and name, its count, and its count per price band.
+    One statement; the total count is their sum (every gig has a category)."""
     bands = {}
     for index, (low, high) in enumerate(rules.PRICE_BANDS):
         condition = Q(price_from__gte=low) & (Q(price_from__lt=high) if high is not None else Q())
-        bands[f"band{index}"] = Count("id", filter=condition)
-    totals = gigs.aggregate(**bands)
+        bands[f"band{index}"] = Count("pk", filter=condition)
+    return list(gigs.order_by().values("category_id", "category__slug", "category__name")
+                .annotate(count=Count("pk"), **bands))
+
+
+def facets_of(gigs: QuerySet[Gig]) -> Facets:
+    return _facets(_summary_of(gigs))
+
+
+def _facets(summary: list[dict]) -> Facets:
+    categories = sorted(({"slug": row["category__slug"], "name": row["category__name"], "count": row["count"]}
+                         for row in summary), key=lambda row: (-row["count"], row["slug"]))
     price_bands = [{"min": f"{low:.2f}", "max": None if high is None else f"{high:.2f}",
-                    "count": totals[f"band{index}"]} for index, (low, high) in enumerate(rules.PRICE_BANDS)]
+                    "count": sum(row[f"band{index}"] for row in summary)}
+                   for index, (low, high) in enumerate(rules.PRICE_BANDS)]
     return Facets(categories=categories, price_bands=price_bands)

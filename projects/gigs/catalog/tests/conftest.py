@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from django.utils import timezone
+from elastic_transport import Urllib3HttpNode
+from elasticsearch.dsl.connections import connections
 from PIL import Image
+
+from catalog.documents import GigDocument
 
 from marketplace_libs.events.consumer import apply_events
 from marketplace_libs.events.envelope import Event
@@ -91,6 +103,8 @@ def image_bytes(size=(400, 300), fmt="PNG") -> bytes:
     return buffer.getvalue()
 
 
+# --- search backends: test_search.py runs whole against each ------------------------------------
+
 class DatabaseSearch:
     name = "database"
 
@@ -98,7 +112,99 @@ class DatabaseSearch:
         """The database sees its own writes at once."""
 
 
-@pytest.fixture(params=["database"])
+class PlainJsonNode(Urllib3HttpNode):
+    """Sends plain ``application/json`` (and ``application/x-ndjson``) where the client asks for
+    ``application/vnd.elasticsearch+json; compatible-with=9``, which osmem-server refuses.
+    Tests only: production talks to Elasticsearch with the client as it is."""
+
+    def perform_request(self, method, target, body=None, headers=None, **kwargs):
+        if headers:
+            headers = headers.copy()
+            for name in ("accept", "content-type"):
+                if name in headers:
+                    headers[name] = _COMPAT_MEDIA_TYPE.sub(r"application/\1", headers[name])
+        return super().perform_request(method, target, body=body, headers=headers, **kwargs)
+
+
+_COMPAT_MEDIA_TYPE = re.compile(r"application/vnd\.elasticsearch\+([\w-]+);\s*compatible-with=\d+")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url():
+    """One osmem-server (an in-memory engine speaking the Elasticsearch REST API) for the session."""
+    from osmem_server import resolve_binary
+
+    url = f"http://127.0.0.1:{_free_port()}"
+    process = subprocess.Popen(
+        [resolve_binary(), "--addr", url.removeprefix("http://"), "--no-stdin-watch", "--parent-pid", str(os.getpid())],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"osmem-server did not start on {url}") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def elasticsearch_at(settings, url: str, **client_options):
+    """Search on Elasticsearch at ``url`` for the duration (the client gets the test node class)."""
+    saved = dict(connections._kwargs)
+    settings.MARKETPLACE_ELASTICSEARCH_URL = url
+    connections.configure(**{**saved, "default": {"hosts": url, "node_class": PlainJsonNode,
+                                                  "request_timeout": 5, **client_options}})
+    try:
+        yield
+    finally:
+        connections.configure(**saved)
+
+
+class ElasticsearchSearch:
+    name = "elasticsearch"
+
+    def refresh(self) -> None:
+        """Run the reindexing that commits would have run (a test's transaction never commits:
+        writes outside ``django_capture_on_commit_callbacks`` leave it pending), then make it visible."""
+        from django.db import connection
+
+        from catalog.search import elastic
+
+        for _, callback, _ in list(connection.run_on_commit):
+            if isinstance(callback, partial) and callback.func is elastic.reindex:
+                callback()
+        GigDocument._index.refresh()
+
+
+@pytest.fixture
+def elasticsearch_index(settings, elasticsearch_url):
+    """A fresh, empty gig index on the session's server."""
+    with elasticsearch_at(settings, elasticsearch_url):
+        GigDocument._index.delete(ignore_unavailable=True)
+        GigDocument.init()
+        yield ElasticsearchSearch()
+
+
+@pytest.fixture(params=["database", "elasticsearch"])
 def search_backend(request, settings):
+    if request.param == "elasticsearch":
+        return request.getfixturevalue("elasticsearch_index")
     settings.MARKETPLACE_ELASTICSEARCH_URL = ""
     return DatabaseSearch()

@@ -173,4 +173,5 @@ def _review(gig_id: str, rating: int) -> dict:
 
 def _sale(gig_id: str) -> dict:
     return {"order_id": str(uuid.uuid4()), "gig_id": gig_id, "buyer_id": str(uuid.uuid4()),
-            "seller_id": str(uuid.uuid4()), "price": "10.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z"}
+            "seller_id": str(uuid.uuid4()), "price": "10.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z",
+            "package": "basic", "title": "A gig", "by": "buyer"}

@@ -16,7 +16,8 @@ def review(seller_id: str, rating: int, review_id: str | None = None) -> dict:
 
 def completed(seller_id: str, order_id: str | None = None) -> dict:
     return {"order_id": order_id or str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": str(uuid.uuid4()),
-            "seller_id": seller_id, "price": "40.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z"}
+            "seller_id": seller_id, "price": "40.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z",
+            "package": "basic", "title": "A gig", "by": "buyer"}
 
 
 def stats_of(user_id: str) -> tuple:

@@ -1,0 +1,41 @@
+"""The order state machine, in one place: which step may happen from which status, and by whom.
+
+    pending_payment --pay--> in_progress --deliver--> delivered --accept / auto_complete--> completed
+    delivered --request_revision--> in_progress
+    pending_payment --cancel (buyer)--> cancelled;  in_progress --cancel (seller)--> cancelled
+    staff may cancel any order that is not completed or cancelled yet
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models import OrderStatus as S
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: frozenset[str]
+    target: str
+    actor: str  # buyer, seller, provider, system, staff
+    event: str
+    timeline: str
+
+
+STEPS = {step.name: step for step in (
+    Step("pay", frozenset({S.PENDING_PAYMENT}), S.IN_PROGRESS, "provider", "order.paid", "paid"),
+    Step("deliver", frozenset({S.IN_PROGRESS}), S.DELIVERED, "seller", "order.delivered", "delivered"),
+    Step("request_revision", frozenset({S.DELIVERED}), S.IN_PROGRESS, "buyer", "order.revision_requested",
+         "revision_requested"),
+    Step("accept", frozenset({S.DELIVERED}), S.COMPLETED, "buyer", "order.completed", "completed"),
+    Step("auto_complete", frozenset({S.DELIVERED}), S.COMPLETED, "system", "order.completed", "auto_completed"),
+    Step("cancel_by_buyer", frozenset({S.PENDING_PAYMENT}), S.CANCELLED, "buyer", "order.cancelled", "cancelled"),
+    Step("cancel_by_seller", frozenset({S.IN_PROGRESS}), S.CANCELLED, "seller", "order.cancelled", "cancelled"),
+    Step("cancel_by_staff", frozenset({S.PENDING_PAYMENT, S.IN_PROGRESS, S.DELIVERED}), S.CANCELLED, "staff",
+         "order.cancelled", "cancelled"),
+)}
+
+
+def step(name: str) -> Step:
+    return STEPS[name]

@@ -1,0 +1,126 @@
+"""Orders, their timeline, the payment provider's webhook events, and the gigs the service sells."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Listing(models.Model):
+    """A gig as the order service sells it: the newest ``gig.*`` event's copy, never the client's."""
+
+    gig_id = models.UUIDField(primary_key=True)
+    seller_id = models.UUIDField(db_index=True)
+    title = models.CharField(max_length=100)
+    status = models.CharField(max_length=10)
+    deleted = models.BooleanField(default=False)
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    @property
+    def on_sale(self) -> bool:
+        return self.status == "active" and not self.deleted
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ListedPackage(models.Model):
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="packages")
+    tier = models.CharField(max_length=10)
+    title = models.CharField(max_length=60)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    delivery_days = models.PositiveSmallIntegerField()
+    revisions = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["listing", "tier"], name="listed_package_one_per_tier")]
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUND_PENDING = "refund_pending"
+    REFUNDED = "refunded"
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    gig_id = models.UUIDField(db_index=True)
+    package = models.CharField(max_length=10)
+    title = models.CharField(max_length=100, help_text="The gig's title when the order was placed.")
+    package_title = models.CharField(max_length=60)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    buyer_id = models.UUIDField()
+    seller_id = models.UUIDField()
+    requirements = models.TextField(max_length=5000, blank=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT)
+    delivery_days = models.PositiveSmallIntegerField()
+    revisions_allowed = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
+    revisions_used = models.PositiveSmallIntegerField(default=0)
+    payment_provider = models.CharField(max_length=30)
+    payment_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["buyer_id", "-created_at"], name="order_buyer_idx"),
+            models.Index(fields=["seller_id", "-created_at"], name="order_seller_idx"),
+            models.Index(fields=["status", "delivered_at"], name="order_status_delivered_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"
+
+    @property
+    def late(self) -> bool:
+        """Past its due time and not yet delivered (or delivered after it)."""
+        if self.due_at is None or self.status == OrderStatus.CANCELLED:
+            return False
+        delivered = self.delivered_at if self.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) else None
+        return (delivered or timezone.now()) > self.due_at
+
+    @property
+    def revisions_left(self) -> int | None:
+        return None if self.revisions_allowed is None else max(0, self.revisions_allowed - self.revisions_used)
+
+
+class TimelineEntry(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
+    type = models.CharField(max_length=40)
+    actor_id = models.UUIDField(null=True, blank=True, help_text="Empty for the system or the payment provider.")
+    message = models.TextField(max_length=5000, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "timeline"
+
+
+class PaymentWebhookEvent(models.Model):
+    """A provider event already applied: the same id again changes nothing."""
+
+    id = models.CharField(max_length=100, primary_key=True)
+    type = models.CharField(max_length=40)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payment_events")
+    received_at = models.DateTimeField(default=timezone.now)

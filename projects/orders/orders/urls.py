@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("", api.OrdersView.as_view(), name="orders"),
+    path("payments/webhook", api.PaymentWebhookView.as_view(), name="payment-webhook"),
+    path("<uuid:order_id>/", api.OrderView.as_view(), name="order"),
+    path("<uuid:order_id>/deliver", api.DeliverView.as_view(), name="deliver"),
+    path("<uuid:order_id>/request-revision", api.RequestRevisionView.as_view(), name="request-revision"),
+    path("<uuid:order_id>/accept", api.AcceptView.as_view(), name="accept"),
+    path("<uuid:order_id>/cancel", api.CancelView.as_view(), name="cancel"),
+]
