@@ -155,3 +155,50 @@ def signed_payment_webhook(platform: Platform, order: dict, event_type: str = "p
     timestamp = int(time.time()) if at is None else at
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/json", "X-Payment-Signature": f"t={timestamp},v1={digest}"}
+
+
+# The aggregates review.created carries beside the review (these services count reviews themselves).
+RATINGS = {"gig_rating": {"rating_avg": "4.00", "rating_count": 1},
+           "seller_rating": {"rating_avg": "4.00", "rating_count": 1}}
+
+
+def become_seller(platform: Platform, client, user: User) -> User:
+    """Open ``user``'s seller profile and refresh until the token carries the seller role."""
+    opened = client.post("/api/users/me/seller", headers=user.auth(),
+                         json={"headline": "Professional freelancer", "description": "Ten years of client work."})
+    assert opened.status_code in (200, 201), opened.text
+
+    def has_role():
+        response = client.post("/api/auth/refresh", json={"refresh": user.refresh})
+        assert response.status_code == 200, response.text
+        user.access, user.refresh = response.json()["access"], response.json()["refresh"]
+        return "seller" in token_claims(user.access)["roles"]
+
+    wait_for(has_role, interval=0.3, what="the seller role")
+    return user
+
+
+def publish_gig(client, seller: User, title: str, *, price: str = "50.00", category: str = "copywriting") -> dict:
+    response = client.post("/api/gigs/", headers=seller.auth(), json={
+        "title": title, "category": category, "tags": ["e2e"], "status": "active",
+        "description": f"{title}: researched, written and revised until you are happy with it.",
+        "packages": [{"tier": "basic", "title": "Standard job", "description": "", "price": price,
+                      "currency": "USD", "delivery_days": 3, "revisions": 1}]})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def completed_order(platform: Platform, client, buyer: User, seller: User, gig: dict) -> dict:
+    """An order of ``gig`` by ``buyer`` taken through payment, delivery and acceptance, via the gateway."""
+    def place():
+        response = client.post("/api/orders/", headers=buyer.auth(), json={"gig_id": gig["id"], "package": "basic"})
+        return response.json() if response.status_code == 201 else None
+
+    order = wait_for(place, interval=0.2, what="gig.created to reach the order service")
+    body, headers = signed_payment_webhook(platform, order)
+    assert client.post("/api/orders/payments/webhook", content=body, headers=headers).status_code == 200
+    assert client.post(f"/api/orders/{order['id']}/deliver", headers=seller.auth(),
+                       json={"message": "Delivered"}).status_code == 200
+    accepted = client.post(f"/api/orders/{order['id']}/accept", headers=buyer.auth())
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json()

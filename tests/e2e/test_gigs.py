@@ -9,7 +9,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from .support import assert_problem, publish_event, token_claims, wait_for
+from .support import RATINGS, assert_problem, publish_event, token_claims, wait_for
 
 GIGS = "/api/gigs"
 
@@ -127,7 +127,7 @@ def test_seller_cards_and_stats_follow_the_other_services_events(platform, gatew
 
     review = {"review_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": gig["id"],
               "buyer_id": str(uuid.uuid4()), "seller_id": seller.id, "rating": 4, "comment": "Good",
-              "created_at": "2026-05-20T12:00:00Z"}
+              "created_at": "2026-05-20T12:00:00Z", **RATINGS}
     first = publish_event(platform, "review.created", review)
     publish_event(platform, "review.created", review, event_id=first)  # redelivered
     publish_event(platform, "review.created", review)  # told again under another id

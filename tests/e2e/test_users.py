@@ -8,7 +8,7 @@ import uuid
 
 from PIL import Image
 
-from .support import assert_problem, publish_event, token_claims, wait_for
+from .support import RATINGS, assert_problem, publish_event, token_claims, wait_for
 
 USERS = "/api/users"
 
@@ -118,7 +118,7 @@ def test_stats_come_from_review_and_order_events_and_replays_change_nothing(plat
     def review(rating):
         return {"review_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()),
                 "buyer_id": str(uuid.uuid4()), "seller_id": seller, "rating": rating, "comment": "",
-                "created_at": "2026-05-20T12:00:00Z"}
+                "created_at": "2026-05-20T12:00:00Z", **RATINGS}
 
     sale = {"order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": str(uuid.uuid4()),
             "seller_id": seller, "price": "25.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z",

@@ -17,6 +17,11 @@ def count_review(event):
     services.record_review(review_id=event.data["review_id"], gig_id=event.data["gig_id"], rating=event.data["rating"])
 
 
+@handles("review.hidden")
+def uncount_review(event):
+    services.forget_review(review_id=event.data["review_id"], gig_id=event.data["gig_id"])
+
+
 @handles("order.completed")
 def count_sale(event):
     services.record_sale(order_id=event.data["order_id"], gig_id=event.data["gig_id"])

@@ -213,6 +213,16 @@ def delete_image(*, gig: Gig, image_id) -> None:
 def record_review(*, review_id, gig_id, rating: int) -> None:
     GigRating.objects.bulk_create([GigRating(review_id=review_id, gig_id=gig_id, rating=rating)],
                                   ignore_conflicts=True)
+    _refresh_rating(gig_id)
+
+
+def forget_review(*, review_id, gig_id) -> None:
+    """``review.hidden``: staff took the review down; it no longer counts."""
+    GigRating.objects.filter(review_id=review_id).delete()
+    _refresh_rating(gig_id)
+
+
+def _refresh_rating(gig_id) -> None:
     ratings = GigRating.objects.filter(gig_id=gig_id).aggregate(count=Count("pk"), total=Sum("rating"))
     Gig.objects.filter(pk=gig_id).update(rating_count=ratings["count"],
                                          rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))

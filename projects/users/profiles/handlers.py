@@ -19,6 +19,11 @@ def count_review(event):
                            created_at=event.datetime("created_at"))
 
 
+@handles("review.hidden")
+def uncount_review(event):
+    services.forget_review(review_id=event.data["review_id"], seller_id=event.data["seller_id"])
+
+
 @handles("order.completed")
 def count_completed_sale(event):
     data = event.data

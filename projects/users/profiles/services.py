@@ -229,6 +229,12 @@ def record_review(*, review_id, seller_id, rating: int, created_at: datetime) ->
     _refresh_stats(seller_id)
 
 
+def forget_review(*, review_id, seller_id) -> None:
+    """``review.hidden``: staff took the review down; it no longer counts."""
+    SellerRating.objects.filter(review_id=review_id).delete()
+    _refresh_stats(seller_id)
+
+
 def record_completed_sale(*, order_id, seller_id, completed_at: datetime) -> None:
     CompletedSale.objects.bulk_create(
         [CompletedSale(order_id=order_id, seller_id=seller_id, completed_at=completed_at)], ignore_conflicts=True)

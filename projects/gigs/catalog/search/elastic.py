@@ -25,9 +25,9 @@ from django.db import transaction
 from elasticsearch import BadRequestError, ConnectionError, ConnectionTimeout, NotFoundError
 
 from .. import rules
-from . import database
 from ..documents import GigDocument, is_searchable
 from ..models import Category, Gig, GigStatus
+from . import database
 from .query import Facets, GigQuery
 
 log = structlog.get_logger("catalog.search")

@@ -9,7 +9,7 @@ import pytest
 
 from catalog.models import Gig
 
-from .conftest import GIGS, create_gig, deliver, event, package, problem
+from .conftest import GIGS, RATINGS, create_gig, deliver, event, package, problem
 
 LONG = " Clear communication, fast turnaround and source files included with every order."
 
@@ -168,7 +168,7 @@ def test_deleted_and_paused_gigs_leave_the_results(api_client, make_gig, seller,
 def _review(gig_id: str, rating: int) -> dict:
     return {"review_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": gig_id,
             "buyer_id": str(uuid.uuid4()), "seller_id": str(uuid.uuid4()), "rating": rating, "comment": "",
-            "created_at": "2026-05-20T12:00:00Z"}
+            "created_at": "2026-05-20T12:00:00Z", **RATINGS}
 
 
 def _sale(gig_id: str) -> dict:

@@ -5,13 +5,13 @@ import uuid
 
 from profiles.models import Profile
 
-from .conftest import USERS, deliver, event, registered
+from .conftest import RATINGS, USERS, deliver, event, registered
 
 
 def review(seller_id: str, rating: int, review_id: str | None = None) -> dict:
     return {"review_id": review_id or str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()),
             "buyer_id": str(uuid.uuid4()), "seller_id": seller_id, "rating": rating, "comment": "ok",
-            "created_at": "2026-05-20T12:00:00Z"}
+            "created_at": "2026-05-20T12:00:00Z", **RATINGS}
 
 
 def completed(seller_id: str, order_id: str | None = None) -> dict:

@@ -1,0 +1,27 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from reviews.models import Review
+
+from .conftest import published, review
+
+
+@pytest.fixture
+def staff_client(client, db):
+    client.force_login(get_user_model().objects.create_user(username="moderator", password="x", is_staff=True,
+                                                            is_superuser=True))
+    return client
+
+
+def test_staff_hide_a_review_with_a_reason_and_it_is_published(staff_client, sale):
+    buyer, _, order = sale
+    created = review(buyer, order, 1, "Call me on +1 555 0100")
+    url = f"/admin/reviews/reviews/review/{created['id']}/change/"
+    refused = staff_client.post(url, {"is_hidden": "on", "hidden_reason": ""})
+    assert refused.status_code == 200 and "Say why" in refused.content.decode()
+    assert staff_client.post(url, {"is_hidden": "on", "hidden_reason": "Personal contact details"}).status_code == 302
+    hidden = Review.objects.get(pk=created["id"])
+    assert hidden.is_hidden and hidden.hidden_reason == "Personal contact details"
+    assert [event["reason"] for event in published("review.hidden")] == ["Personal contact details"]
+    listing = staff_client.get("/admin/reviews/reviews/review/", {"is_hidden__exact": "1"}).content.decode()
+    assert created["id"] in listing
