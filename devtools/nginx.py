@@ -34,7 +34,8 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "access_log": "/dev/stdout",
         "gateway_app": f"127.0.0.1:{gateway_app_port()}",
         "services": [
-            {"name": spec.name, "addresses": [f"127.0.0.1:{spec.port}"], "websocket": spec.asgi}
+            {"name": spec.name, "addresses": [f"127.0.0.1:{port}" for port in spec.process_ports()],
+             "websocket": spec.asgi}
             for spec in present_services()
         ],
         "rate_limit": env.get("MARKETPLACE_GATEWAY_RATE_LIMIT", "100"),

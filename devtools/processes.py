@@ -28,8 +28,10 @@ def _bin(name: str) -> str:
 def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
     workers = env.get("MARKETPLACE_WEB_CONCURRENCY", "2")
     if asgi:
+        # One worker per process: socket services scale by processes on ports of their own (topology).
         return (f"{_bin('uvicorn')} config.asgi:application --host 127.0.0.1 --port {port} "
-                f"--workers {workers} --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1")
+                f"--workers 1 --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 "
+                f"--ws-max-size 65536 --ws-ping-interval 20 --ws-ping-timeout 20")
     # gthread: a slow client holds a thread, not a whole worker.
     return (f"{_bin('gunicorn')} config.wsgi --bind 127.0.0.1:{port} --workers {workers} "
             f"--worker-class gthread --threads {env.get('MARKETPLACE_WEB_THREADS', '4')} "
@@ -48,8 +50,10 @@ def platform_processes(env: dict, run_dir: Path) -> list[Process]:
     ]
     reports = service_reports(env)
     for spec in present_services():
-        processes.append(Process(spec.name, web_command(spec.project_dir, spec.port, asgi=spec.asgi, env=env),
-                                 spec.project_dir))
+        for index, port in enumerate(spec.process_ports()):
+            name = spec.name if index == 0 else f"{spec.name}-{index + 1}"
+            processes.append(Process(name, web_command(spec.project_dir, port, asgi=spec.asgi, env=env),
+                                     spec.project_dir))
         processes.append(Process(f"{spec.name}-relay", f"{sys.executable} manage.py run_outbox_relay",
                                  spec.project_dir))
         report = reports.get(spec.name, {})

@@ -97,6 +97,17 @@ def email_settings(config: PlatformConfig) -> dict:
     }
 
 
+def channel_layer_settings(config: PlatformConfig, service: str) -> dict:
+    """Channels' layer: Redis when configured (processes of one service reach each other's sockets),
+    else in memory (then the service must run as one process)."""
+    if not config.redis_url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [config.redis_url], "prefix": f"marketplace:{service}:", "capacity": 1000, "expiry": 30},
+    }}
+
+
 def service_settings(service: str, *, apps: list[str], config: PlatformConfig | None = None,
                      urlconf: str = "config.urls") -> dict:
     config = config or read_config()
@@ -120,6 +131,8 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "DATABASES": {"default": database_settings(config, service)},
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "CACHES": cache_settings(config, service),
+        "CHANNEL_LAYERS": channel_layer_settings(config, service),
+        "ASGI_APPLICATION": "config.asgi.application",
         "LOGGING": logging_config(service, environ.Env().str("MARKETPLACE_LOG_LEVEL", default="INFO").upper()),
         "TEMPLATES": [
             {

@@ -46,6 +46,13 @@ class ServiceSpec:
     def local_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def process_ports(self) -> list[int]:
+        """The ports of this service's web processes. A socket service runs several single-worker
+        processes on ports of their own (``port``, ``port + 100``...) rather than workers sharing one
+        port, so each can be reached (and tested) by itself; the gateway balances across them."""
+        count = socket_processes() if self.asgi else 1
+        return [self.port + 100 * index for index in range(count)]
+
     @property
     def database_name(self) -> str:
         return database_name(self.name)
@@ -61,6 +68,15 @@ ALL_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("notifications", 7, asgi=True),
 )
 GATEWAY_SLOT = 0
+
+
+def socket_processes() -> int:
+    """``MARKETPLACE_SOCKET_PROCESSES``: processes per socket service. Two by default when Redis joins
+    them (a user on each must still reach the other); one without Redis (in-memory channel layer)."""
+    configured = os.environ.get("MARKETPLACE_SOCKET_PROCESSES")
+    if configured:
+        return max(1, int(configured))
+    return 2 if os.environ.get("MARKETPLACE_REDIS_URL") else 1
 
 
 def port_base() -> int:

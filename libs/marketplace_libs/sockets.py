@@ -1,0 +1,114 @@
+"""WebSockets for every service that has them (chat, notifications): the same tokens, the same frames.
+
+The token comes as ``?token=`` (browsers cannot set headers on a WebSocket handshake). It is
+verified like any access token, revocation included. A refused socket is accepted and then closed
+with 4401: a browser cannot read the status of a refused handshake, but it can read a close code.
+Frames are JSON text; a bad frame gets ``{"type": "error", "code", "detail"}`` and the socket stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+import structlog
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.middleware import BaseMiddleware
+
+from .authentication import TokenUser
+from .tokens import TokenRejected, get_verifier
+
+log = structlog.get_logger("marketplace.sockets")
+
+UNAUTHORIZED = 4401
+MAX_FRAME_BYTES = 16 * 1024
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Puts the verified caller in ``scope["user"]`` (None when the token is missing or refused)."""
+
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope, user=None, token_error=None)
+        token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        if not token:
+            scope["token_error"] = "token_missing"
+        else:
+            try:
+                # The revocation lookup is a (sync) cache call: off the event loop.
+                scope["user"] = TokenUser(await sync_to_async(get_verifier().verify, thread_sensitive=False)(token))
+            except TokenRejected as rejection:
+                scope["token_error"] = rejection.code
+        return await super().__call__(scope, receive, send)
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+class JsonFrameConsumer(AsyncWebsocketConsumer):
+    """A socket of an authenticated user, speaking JSON frames ``{"type": ..., ...}``.
+
+    Subclasses implement ``on_open(user)``, ``on_close()`` and ``frame_<type>(frame)`` for each client
+    frame type they accept (dots become underscores: ``message.send`` -> ``frame_message_send``).
+    """
+
+    user: TokenUser | None = None
+
+    async def connect(self):
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None:
+            log.info("socket_refused", reason=self.scope.get("token_error"))
+            await self.close(code=UNAUTHORIZED)
+            return
+        self.user = user
+        await self.on_open(user)
+
+    async def disconnect(self, code):
+        if self.user is not None:
+            await self.on_close()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.user is None:
+            return
+        try:
+            frame = self._parse(text_data, bytes_data)
+            handler = getattr(self, "frame_" + frame["type"].replace(".", "_"), None)
+            if handler is None:
+                raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+            await handler(frame)
+        except FrameError as error:
+            await self.send_frame({"type": "error", "code": error.code, "detail": error.detail})
+
+    @staticmethod
+    def _parse(text_data, bytes_data) -> dict:
+        if text_data is None:
+            raise FrameError("invalid_frame", "Frames are JSON text, not binary.")
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            raise FrameError("frame_too_large", f"A frame is at most {MAX_FRAME_BYTES} bytes.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("invalid_json", "The frame is not JSON.") from None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            raise FrameError("invalid_frame", 'A frame is a JSON object with a "type".')
+        return frame
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame, default=str))
+
+    async def on_open(self, user: TokenUser) -> None:
+        """The socket is open and ``self.user`` is set."""
+
+    async def on_close(self) -> None:
+        """The socket closed (only called for authenticated sockets)."""
+
+
+def required(frame: dict, field: str, kind=str):
+    value = frame.get(field)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise FrameError("invalid_frame", f'"{field}" is missing or not a {kind.__name__}.')
+    return value

@@ -1,0 +1,23 @@
+import environ
+
+from marketplace_libs.settings import service_settings
+
+globals().update(service_settings("chat", apps=[
+    "channels",
+    "marketplace_libs.events",
+    "messaging",
+]))
+
+MIDDLEWARE.insert(  # noqa: F821
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
+    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
+)
+
+_env = environ.Env()
+CHAT_MESSAGE_MAX_CHARS = 5000
+# Sends per user (socket and REST together) within the window; over it, an error frame / 429.
+CHAT_SEND_LIMIT = _env.int("MARKETPLACE_CHAT_SEND_LIMIT", default=30)
+CHAT_SEND_WINDOW_SECONDS = _env.int("MARKETPLACE_CHAT_SEND_WINDOW_SECONDS", default=10)
+# An open socket renews its presence this often; a crashed process's sockets count as away after the TTL.
+CHAT_PRESENCE_HEARTBEAT_SECONDS = 30
+CHAT_PRESENCE_TTL_SECONDS = 75

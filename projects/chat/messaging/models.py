@@ -1,0 +1,81 @@
+"""Conversations between two users, their messages in order, and how far each participant has read."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Person(models.Model):
+    """A participant's name, from ``user.registered`` and ``user.profile_updated``."""
+
+    user_id = models.UUIDField(primary_key=True)
+    username = models.CharField(max_length=30)
+    display_name = models.CharField(max_length=50, blank=True)
+    revision = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Conversation(models.Model):
+    """One per pair of users (stored with the smaller id first), optionally about a gig or an order."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user_low = models.UUIDField()
+    user_high = models.UUIDField()
+    gig_id = models.UUIDField(null=True, blank=True)
+    order_id = models.UUIDField(null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="conversation_one_per_pair"),
+            models.CheckConstraint(condition=Q(user_low__lt=F("user_high")), name="conversation_ordered_pair"),
+        ]
+        indexes = [
+            models.Index(fields=["user_low", "-last_message_at"], name="conversation_low_idx"),
+            models.Index(fields=["user_high", "-last_message_at"], name="conversation_high_idx"),
+        ]
+
+    @property
+    def participants(self) -> tuple[str, str]:
+        return str(self.user_low), str(self.user_high)
+
+    def other(self, user_id) -> str:
+        low, high = self.participants
+        return high if str(user_id) == low else low
+
+
+class Message(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField(help_text="1, 2, 3... within the conversation.")
+    sender_id = models.UUIDField()
+    body = models.TextField(max_length=5000)
+    client_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_per_conversation"),
+            # A client retrying a send (a lost acknowledgement, a reconnect) stores it once.
+            models.UniqueConstraint(fields=["sender_id", "client_id"], condition=Q(client_id__isnull=False),
+                                    name="message_client_id_per_sender"),
+        ]
+
+
+class ReadState(models.Model):
+    """How far ``user_id`` has read ``conversation``: every message up to ``last_read_seq``."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_states")
+    user_id = models.UUIDField()
+    last_read_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "user_id"], name="read_state_per_user")]

@@ -1,0 +1,65 @@
+"""Who has an open chat socket, in Redis so every chat process sees it.
+
+Each socket is a member of its user's sorted set, scored by when its presence runs out; an open
+socket renews its score every heartbeat, a closed one removes itself. A process that crashes leaves
+members that simply expire (CHAT_PRESENCE_TTL_SECONDS), so nobody stays online forever. Without
+Redis (the embedded default runs one process) the same is kept in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+
+_KEY = "marketplace:chat:presence:{}"
+_local: dict[str, dict[str, float]] = {}
+_local_lock = threading.Lock()
+
+
+def _redis():
+    if not settings.MARKETPLACE_REDIS_URL:
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("shared")
+
+
+def mark_online(user_id: str, socket_name: str) -> None:
+    expires = time.time() + settings.CHAT_PRESENCE_TTL_SECONDS
+    client = _redis()
+    if client is None:
+        with _local_lock:
+            _local.setdefault(str(user_id), {})[socket_name] = expires
+        return
+    key = _KEY.format(user_id)
+    with client.pipeline() as pipe:
+        pipe.zadd(key, {socket_name: expires})
+        pipe.zremrangebyscore(key, "-inf", time.time())  # what crashed processes left behind
+        pipe.expire(key, settings.CHAT_PRESENCE_TTL_SECONDS)
+        pipe.execute()
+
+
+def mark_offline(user_id: str, socket_name: str) -> None:
+    client = _redis()
+    if client is None:
+        with _local_lock:
+            _local.get(str(user_id), {}).pop(socket_name, None)
+        return
+    client.zrem(_KEY.format(user_id), socket_name)
+
+
+def online(user_ids) -> dict[str, bool]:
+    """For each user: has at least one open chat socket now."""
+    now = time.time()
+    user_ids = [str(user_id) for user_id in user_ids]
+    client = _redis()
+    if client is None:
+        with _local_lock:
+            return {user_id: any(expiry > now for expiry in _local.get(user_id, {}).values()) for user_id in user_ids}
+    with client.pipeline() as pipe:
+        for user_id in user_ids:
+            pipe.zcount(_KEY.format(user_id), now, "+inf")
+        counts = pipe.execute()
+    return {user_id: count > 0 for user_id, count in zip(user_ids, counts)}

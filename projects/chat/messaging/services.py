@@ -1,0 +1,152 @@
+"""Every write of the chat service.
+
+A message is stored (and ``message.sent`` written to the outbox) in one transaction, and only
+after it commits is anyone told of it: a frame never announces a message that is not there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
+from marketplace_libs.events.publishing import publish
+
+from . import presence, realtime
+from .models import Conversation, Message, Person, ReadState
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def message_frame_data(message: Message) -> dict:
+    return {"id": str(message.id), "conversation_id": str(message.conversation_id), "sender_id": str(message.sender_id),
+            "body": message.body, "client_id": message.client_id, "created_at": _iso(message.created_at)}
+
+
+# --- names (read model) --------------------------------------------------------------------------
+
+def record_person(*, user_id, username: str, display_name: str = "", revision: int = 0) -> None:
+    person, created = Person.objects.get_or_create(
+        user_id=user_id, defaults={"username": username, "display_name": display_name, "revision": revision})
+    if not created and revision >= person.revision:
+        Person.objects.filter(pk=user_id).update(username=username, display_name=display_name, revision=revision)
+
+
+def _ensure_person(user_id, username: str) -> None:
+    if not Person.objects.filter(pk=user_id).exists():
+        try:
+            with transaction.atomic():
+                Person.objects.create(user_id=user_id, username=username)
+        except IntegrityError:
+            pass
+
+
+# --- conversations -------------------------------------------------------------------------------
+
+def start_conversation(*, user_id, username: str, participant_id, gig_id=None, order_id=None
+                       ) -> tuple[Conversation, bool]:
+    """The conversation of the two users, created if they have none; ``(conversation, created)``."""
+    if str(participant_id) == str(user_id):
+        raise InvalidInput.on("participant_id", "A conversation needs someone else.")
+    if not Person.objects.filter(pk=participant_id).exists():
+        raise InvalidInput.on("participant_id", "No such user.")
+    _ensure_person(user_id, username)
+    low, high = sorted([uuid.UUID(str(user_id)), uuid.UUID(str(participant_id))])
+    existing = Conversation.objects.filter(user_low=low, user_high=high).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(user_low=low, user_high=high, gig_id=gig_id, order_id=order_id)
+            ReadState.objects.bulk_create([ReadState(conversation=conversation, user_id=low),
+                                           ReadState(conversation=conversation, user_id=high)])
+        return conversation, True
+    except IntegrityError:  # the other user opened it at the same moment
+        return Conversation.objects.get(user_low=low, user_high=high), False
+
+
+def _locked_for_participant(conversation_id, user_id) -> Conversation:
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if conversation is None or str(user_id) not in conversation.participants:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+def _check_send_rate(user_id) -> None:
+    window = settings.CHAT_SEND_WINDOW_SECONDS
+    key = f"chat:sends:{user_id}:{int(timezone.now().timestamp()) // window}"
+    cache = caches["shared"]
+    cache.add(key, 0, timeout=window * 2)
+    if cache.incr(key) > settings.CHAT_SEND_LIMIT:
+        raise RateLimited(window, f"At most {settings.CHAT_SEND_LIMIT} messages every {window} seconds.")
+
+
+def send_message(*, conversation_id, sender_id, sender_name: str, body: str, client_id: str | None = None
+                 ) -> tuple[Message, bool]:
+    """Store a message and tell both participants' sockets; ``(message, created)``. A ``client_id`` the
+    sender used before returns that message, stored once."""
+    if not body.strip():
+        raise InvalidInput.on("body", "A message cannot be empty.")
+    if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
+        raise InvalidInput.on("body", f"A message has at most {settings.CHAT_MESSAGE_MAX_CHARS} characters.")
+    if client_id is not None and not 1 <= len(client_id) <= 64:
+        raise InvalidInput.on("client_id", "1 to 64 characters.")
+    with transaction.atomic():
+        conversation = _locked_for_participant(conversation_id, sender_id)
+        if client_id is not None:
+            earlier = Message.objects.filter(sender_id=sender_id, client_id=client_id).first()
+            if earlier is not None:
+                return earlier, False
+        _check_send_rate(sender_id)
+        now = timezone.now()
+        conversation.message_count += 1
+        conversation.last_message_at = now
+        conversation.save(update_fields=["message_count", "last_message_at"])
+        message = Message.objects.create(conversation=conversation, seq=conversation.message_count,
+                                         sender_id=sender_id, body=body, client_id=client_id, created_at=now)
+        # Writing is reading: the sender has read everything up to their own message.
+        ReadState.objects.filter(conversation=conversation, user_id=sender_id).update(
+            last_read_seq=conversation.message_count)
+        recipient = conversation.other(sender_id)
+        publish("message.sent", {
+            "message_id": str(message.id), "conversation_id": str(conversation.pk), "sender_id": str(sender_id),
+            "sender_name": sender_name, "preview": body[:140],
+            "recipients": [{"user_id": user_id, "online": is_online}
+                           for user_id, is_online in presence.online([recipient]).items()],
+            "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
+            "order_id": str(conversation.order_id) if conversation.order_id else None,
+            "sent_at": _iso(now),
+        }, aggregate_id=str(conversation.pk))
+        frame = {"type": "message.new", "message": message_frame_data(message)}
+        transaction.on_commit(lambda: realtime.push(conversation.participants, frame))
+    return message, True
+
+
+def mark_read(*, conversation_id, user_id, message_id) -> None:
+    with transaction.atomic():
+        conversation = _locked_for_participant(conversation_id, user_id)
+        message = Message.objects.filter(pk=message_id, conversation=conversation).first() if _is_uuid(message_id) \
+            else None
+        if message is None:
+            raise InvalidInput.on("message_id", "No such message in this conversation.")
+        moved = ReadState.objects.filter(conversation=conversation, user_id=user_id,
+                                         last_read_seq__lt=message.seq).update(last_read_seq=message.seq)
+        if moved:
+            frame = {"type": "read", "conversation_id": str(conversation.pk), "user_id": str(user_id),
+                     "message_id": str(message.id)}
+            transaction.on_commit(lambda: realtime.push([conversation.other(user_id)], frame))
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
