@@ -36,6 +36,9 @@ def test_environment(base: dict | None = None) -> dict:
     env = dict(os.environ if base is None else base)
     for name, value in LOCAL_SERVERS.items():
         env.setdefault(name, value)
+    # Servers the tests start themselves (osmem-server, aiosmtpd): a developer's own must not be written to.
+    for name in ("MARKETPLACE_ELASTICSEARCH_URL", "MARKETPLACE_EMAIL_URL"):
+        env.pop(name, None)
     # Tests flush their Redis database: never the one a developer's platform may be using.
     env["MARKETPLACE_REDIS_URL"] = with_redis_db(env["MARKETPLACE_REDIS_URL"], 1)
     return env

@@ -40,8 +40,24 @@ def _wait_until_healthy(platform: Platform, process: subprocess.Popen, log_path:
 
 
 @pytest.fixture(scope="session")
-def platform():
+def smtp_server():
+    """A real SMTP server (aiosmtpd) the platform sends its emails to."""
+    from aiosmtpd.controller import Controller
+
+    from .support import MailCatcher, free_port
+
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    catcher.port = controller.port
+    yield catcher
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(smtp_server):
     env = e2e_environment()
+    env["MARKETPLACE_EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_server.port}"
     # Counters of earlier runs (throttles, revocations) must not leak into this one.
     redis.Redis.from_url(env["MARKETPLACE_REDIS_URL"]).flushdb()
     var_dir = Path(env["MARKETPLACE_VAR_DIR"])
@@ -52,7 +68,8 @@ def platform():
             [sys.executable, str(ROOT / "manage_all.py"), "up"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    platform = Platform(base_url=f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}", env=env, log_path=log_path)
+    platform = Platform(base_url=f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}", env=env, log_path=log_path,
+                        mail=smtp_server)
     try:
         _wait_until_healthy(platform, process, log_path)
         yield platform

@@ -34,6 +34,7 @@ class Platform:
     base_url: str
     env: dict
     log_path: Path
+    mail: "MailCatcher | None" = None
     _counter: list = field(default_factory=lambda: [0])
 
     @property
@@ -202,3 +203,39 @@ def completed_order(platform: Platform, client, buyer: User, seller: User, gig: 
     accepted = client.post(f"/api/orders/{order['id']}/accept", headers=buyer.auth())
     assert accepted.status_code == 200, accepted.text
     return accepted.json()
+
+
+class MailCatcher:
+    """The aiosmtpd handler of the e2e SMTP server: keeps every message it receives."""
+
+    def __init__(self):
+        import threading
+
+        self.messages: list = []
+        self.lock = threading.Lock()
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler protocol
+        import email
+        import email.policy
+
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+    def to(self, address: str, kind: str | None = None) -> list:
+        with self.lock:
+            return [message for message in self.messages if message["To"] == address
+                    and (kind is None or message["X-Marketplace-Kind"] == kind)]
+
+    @staticmethod
+    def text(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,131 @@
+import uuid
+
+import pytest
+
+from inbox.models import EmailDelivery, Notification
+
+from .conftest import deliver, event, order_data, send_pending
+
+ORDER_EVENTS = {
+    "order.placed": ({"placed_at": "2026-05-10T09:00:00Z"}, ["seller"]),
+    "order.paid": ({"paid_at": "2026-05-10T09:00:00Z", "due_at": "2026-05-13T09:00:00Z"}, ["seller"]),
+    "order.delivered": ({"delivered_at": "2026-05-12T09:00:00Z", "message": "Here you go"}, ["buyer"]),
+    "order.revision_requested": ({"requested_at": "2026-05-12T10:00:00Z", "message": "Bluer", "revisions_used": 1,
+                                  "revisions_allowed": 2}, ["seller"]),
+    "order.completed": ({"completed_at": "2026-05-13T09:00:00Z", "by": "buyer"}, ["seller"]),
+    "order.cancelled": ({"cancelled_at": "2026-05-11T09:00:00Z", "by": "seller", "reason": "Too busy",
+                         "refunded": True}, ["buyer", "seller"]),
+}
+
+
+def test_a_new_user_is_welcomed_in_app_and_by_email(user, smtp):
+    ada = user("ada")
+    [welcome] = Notification.objects.filter(user_id=ada.id)
+    assert welcome.kind == "welcome" and "ada" in welcome.title
+    assert send_pending() == ["sent"]
+    [message] = smtp.to("ada@example.com")
+    assert message["Subject"] == "Welcome to the marketplace, ada!"
+    assert "Hi ada," in smtp.text(message) and "http://" in smtp.text(message)
+    assert "<h1" in smtp.html(message) and "Hi ada," in smtp.html(message)
+
+
+def test_the_password_reset_email_carries_the_link_whatever_the_preferences(user, smtp):
+    ada = user("ada_reset")
+    deliver(event("user.preferences_updated", {"user_id": ada.id, "email_notifications": False,
+                                               "message_emails": False, "language": "en", "currency": "USD",
+                                               "timezone": "UTC", "revision": 1}))
+    reset_url = "http://127.0.0.1:8080/reset-password?token=abc:def"
+    deliver(event("auth.password_reset_requested", {"user_id": ada.id, "email": ada.email, "username": ada.username,
+                                                    "reset_url": reset_url, "expires_at": "2026-03-02T10:15:27Z"}))
+    send_pending()
+    [reset] = [m for m in smtp.to(ada.email) if m["Subject"] == "Reset your password"]
+    assert reset_url in smtp.text(reset) and reset_url in smtp.html(reset) and "2026-03-02T10:15" in smtp.text(reset)
+    assert not Notification.objects.filter(kind="password_reset").exists()  # email only
+
+
+@pytest.mark.parametrize("event_type", sorted(ORDER_EVENTS))
+def test_order_events_reach_the_right_party(user, smtp, event_type):
+    buyer, seller = user(), user()
+    extra, parties = ORDER_EVENTS[event_type]
+    deliver(event(event_type, order_data(buyer, seller, **extra)))
+    expected = {{"buyer": buyer, "seller": seller}[party].id for party in parties}
+    notified = set(Notification.objects.filter(kind=event_type).values_list("user_id", flat=True))
+    assert {str(user_id) for user_id in notified} == expected
+    send_pending()
+    for party in parties:
+        person = {"buyer": buyer, "seller": seller}[party]
+        [message] = [m for m in smtp.to(person.email) if m["X-Marketplace-Kind"] == event_type]
+        assert "I will design your logo" in message["Subject"] and f"Hi {person.username}," in smtp.text(message)
+        assert "/orders/" in smtp.text(message)
+
+
+def test_a_review_tells_the_seller(user):
+    seller = user()
+    deliver(event("review.created", {
+        "review_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()),
+        "buyer_id": str(uuid.uuid4()), "seller_id": seller.id, "rating": 4, "comment": "Nice", "created_at":
+            "2026-05-20T12:00:00Z", "gig_rating": {"rating_avg": "4.00", "rating_count": 1},
+        "seller_rating": {"rating_avg": "4.00", "rating_count": 1}}))
+    [review] = Notification.objects.filter(user_id=seller.id, kind="review.created")
+    assert "★★★★☆" in review.title and "Nice" in review.body
+
+
+def test_a_message_notifies_only_recipients_who_were_away(user):
+    online, away = user(), user()
+    for recipient, is_online in ((online, True), (away, False)):
+        deliver(event("message.sent", {
+            "message_id": str(uuid.uuid4()), "conversation_id": str(uuid.uuid4()), "sender_id": str(uuid.uuid4()),
+            "sender_name": "bruno", "preview": "Hello!", "recipients": [{"user_id": recipient.id, "online": is_online}],
+            "gig_id": None, "order_id": None, "sent_at": "2026-05-12T14:03:00Z"}))
+    assert not Notification.objects.filter(user_id=online.id, kind="message.new").exists()
+    [note] = Notification.objects.filter(user_id=away.id, kind="message.new")
+    assert note.title == "New message from bruno" and note.body == "Hello!"
+
+
+def test_preferences_turn_emails_off_but_not_the_inbox(user, smtp):
+    buyer, seller = user(), user()
+    deliver(event("user.preferences_updated", {"user_id": seller.id, "email_notifications": False,
+                                               "message_emails": True, "language": "en", "currency": "USD",
+                                               "timezone": "UTC", "revision": 2}))
+    deliver(event("user.preferences_updated", {"user_id": seller.id, "email_notifications": True,
+                                               "message_emails": True, "language": "en", "currency": "USD",
+                                               "timezone": "UTC", "revision": 1}))  # older, arriving late
+    deliver(event("order.placed", order_data(buyer, seller, placed_at="2026-05-10T09:00:00Z")))
+    assert Notification.objects.filter(user_id=seller.id, kind="order.placed").exists()
+    [delivery] = EmailDelivery.objects.filter(user_id=seller.id, kind="order.placed")
+    assert delivery.status == "skipped" and "email_notifications" in delivery.reason
+    send_pending()
+    assert not [m for m in smtp.to(seller.email) if m["X-Marketplace-Kind"] == "order.placed"]
+
+
+def test_a_redelivered_event_sends_nothing_twice(user, smtp):
+    buyer, seller = user(), user()
+    placed = event("order.placed", order_data(buyer, seller, placed_at="2026-05-10T09:00:00Z"))
+    deliver(placed)
+    deliver(placed)  # the inbox recognises it
+    from inbox import services
+
+    services.notify(event_id=placed.id, drafts=__import__("inbox.kinds", fromlist=["x"]).order_placed(placed.data))
+    assert Notification.objects.filter(kind="order.placed").count() == 1
+    assert EmailDelivery.objects.filter(kind="order.placed").count() == 1
+    [delivery_id] = EmailDelivery.objects.filter(kind="order.placed").values_list("pk", flat=True)
+    assert services.send_delivery(delivery_id) == "sent"
+    assert services.send_delivery(delivery_id) == "not_pending"  # a duplicate task sends nothing
+    assert len([m for m in smtp.to(seller.email) if m["X-Marketplace-Kind"] == "order.placed"]) == 1
+
+
+def test_an_unreachable_smtp_server_leaves_the_email_pending_then_failed(user, settings, monkeypatch):
+    from inbox import services
+
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1  # nothing listens
+    settings.EMAIL_MAX_ATTEMPTS = 5
+    ada = user()
+    [delivery] = EmailDelivery.objects.filter(user_id=ada.id)
+    assert services.send_delivery(delivery.pk) == "pending"
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempts == 3 and delivery.last_error
+    assert services.send_delivery(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.attempts == 5
