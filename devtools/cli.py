@@ -111,12 +111,32 @@ def cmd_check(args) -> int:
 
 
 def cmd_seed(args) -> int:
+    import httpx
+
+    from marketplace_libs.topology import gateway_port
+
+    from .seed import Seeder
+
     env = dict(os.environ)
+    base_url = f"http://127.0.0.1:{gateway_port()}"
+    try:
+        httpx.get(f"{base_url}/healthz", timeout=3)
+    except httpx.HTTPError:
+        print(f"The platform is not answering at {base_url}: start `python3 manage_all.py up` in another "
+              "terminal, then seed (the demo data goes through the API and the events, as in production).")
+        return 1
     for spec in present_services():
         if _has_command(spec.project_dir, "seed_demo"):
             print(f"== seed {spec.name}", flush=True)
             _manage(spec.project_dir, "seed_demo", env=env)
+    print("== seed through the gateway", flush=True)
+    secret = env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", "whsec_development_only_0f3c9a")
+    Seeder(base_url, secret).run()
+    print(f"demo password for every account: {PASSWORD_HINT}")
     return 0
+
+
+PASSWORD_HINT = "demo passphrase 2026"
 
 
 def _has_command(project_dir: Path, command: str) -> bool:

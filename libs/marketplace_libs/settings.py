@@ -56,7 +56,11 @@ def database_settings(config: PlatformConfig, service: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(config.var_dir / "db" / f"{name}.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            # Several processes write to each file (web workers, relay, Celery worker): WAL lets readers
+            # run beside a writer, and IMMEDIATE takes the write lock at BEGIN, so a transaction that
+            # reads then writes waits its turn instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     parts = urlsplit(config.database_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))

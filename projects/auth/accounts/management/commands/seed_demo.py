@@ -6,7 +6,7 @@ from accounts.models import User
 
 DEMO_PASSWORD = "demo passphrase 2026"
 DEMO_USERS = [
-    # email, username, seller, staff
+    # email, username, seller (made one by manage_all.py seed, through the user service), staff
     ("alice@demo.marketplace.local", "alice", False, False),
     ("bruno@demo.marketplace.local", "bruno", False, False),
     ("sofia@demo.marketplace.local", "sofia_designs", True, False),
@@ -25,7 +25,8 @@ class Command(BaseCommand):
                 continue
             # Through the service, so the other services hear of them like of anyone else.
             user = services.register_user(email=email, username=username, password=DEMO_PASSWORD)
-            with transaction.atomic():
-                User.objects.filter(pk=user.pk).update(is_seller=seller, is_staff=staff, is_superuser=staff)
+            if staff:  # no API grants staff; sellers open their seller profile through the user service
+                with transaction.atomic():
+                    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
             self.stdout.write(f"  {username:<14} {email}{'  (seller)' if seller else ''}{'  (staff)' if staff else ''}")
         self.stdout.write(f"demo password for every account: {DEMO_PASSWORD}")
