@@ -79,3 +79,41 @@ def with_claims_of(token: str, **changes) -> str:
     claims.update(changes)
     new_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     return f"{header}.{new_payload}.{signature}"
+
+
+# --- what every service's tests check and do ------------------------------------------------
+
+def problem(response, status: int) -> dict:
+    """The problem+json body of a Django test response, after checking its shape and status."""
+    import json
+
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = json.loads(response.content)
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["request_id"] == response["X-Request-ID"]
+    return body
+
+
+def event(event_type: str, data: dict, *, event_id: str | None = None, version: int = 1):
+    """An event as a consumer receives it (to hand to ``deliver``)."""
+    from django.utils import timezone
+
+    from .events.envelope import Event
+
+    return Event(id=event_id or str(uuid.uuid4()), type=event_type, version=version, occurred_at=timezone.now(),
+                 producer="test", correlation_id="test-correlation", data=data)
+
+
+def deliver(*events) -> set[str]:
+    """Apply events the way the worker does: inbox rows and handlers in one transaction."""
+    from .events.consumer import apply_events
+
+    return apply_events(list(events))
+
+
+def published(event_type: str) -> list[dict]:
+    """The data of the events of ``event_type`` this service wrote to its outbox, oldest first."""
+    from .events.models import OutboxEvent
+
+    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]

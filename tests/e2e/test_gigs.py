@@ -9,7 +9,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from .support import RATINGS, assert_problem, publish_event, token_claims, wait_for
+from .support import RATINGS, assert_problem, become_seller, publish_event, wait_for
 
 GIGS = "/api/gigs"
 
@@ -31,19 +31,7 @@ def seller(platform):
     import httpx
 
     with httpx.Client(base_url=platform.base_url, timeout=10) as client:
-        user = platform.log_in(client, platform.register(client))
-        opened = client.post("/api/users/me/seller", headers=user.auth(),
-                             json={"headline": "Brand designer", "description": "Logos and brand books since 2012."})
-        assert opened.status_code == 201, opened.text
-
-        def seller_token():
-            response = client.post("/api/auth/refresh", json={"refresh": user.refresh})
-            assert response.status_code == 200, response.text
-            user.access, user.refresh = response.json()["access"], response.json()["refresh"]
-            return "seller" in token_claims(user.access)["roles"]
-
-        wait_for(seller_token, interval=0.3, what="the seller role")
-    return user
+        return become_seller(platform, client, platform.log_in(client, platform.register(client)))
 
 
 def test_categories_need_no_token(gateway):

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from .support import assert_problem, signed_payment_webhook, token_claims, wait_for
+from .support import assert_problem, become_seller, publish_gig, signed_payment_webhook, wait_for
 
 ORDERS = "/api/orders"
 
@@ -18,24 +18,9 @@ def seller_with_gig(platform):
     import httpx
 
     with httpx.Client(base_url=platform.base_url, timeout=10) as client:
-        seller = platform.log_in(client, platform.register(client))
-        client.post("/api/users/me/seller", headers=seller.auth(),
-                    json={"headline": "Copywriter", "description": "Landing pages that convert, since 2016."})
-
-        def has_role():
-            response = client.post("/api/auth/refresh", json={"refresh": seller.refresh})
-            seller.access, seller.refresh = response.json()["access"], response.json()["refresh"]
-            return "seller" in token_claims(seller.access)["roles"]
-
-        wait_for(has_role, interval=0.3, what="the seller role")
-        gig = client.post("/api/gigs/", headers=seller.auth(), json={
-            "title": "I will write the copy of your landing page", "category": "copywriting",
-            "description": "Headline, sections and calls to action, researched for your audience.",
-            "tags": ["copywriting"], "status": "active",
-            "packages": [{"tier": "basic", "title": "One page", "description": "", "price": "60.00",
-                          "currency": "USD", "delivery_days": 4, "revisions": 1}]})
-        assert gig.status_code == 201, gig.text
-    return seller, gig.json()
+        seller = become_seller(platform, client, platform.log_in(client, platform.register(client)))
+        gig = publish_gig(client, seller, "I will write the copy of your landing page", price="60.00")
+    return seller, gig
 
 
 def place(gateway, buyer, gig) -> dict:

@@ -8,17 +8,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from marketplace_libs.readmodels import UserCard
 
-class Person(models.Model):
+
+class Person(UserCard):
     """A participant's name, from ``user.registered`` and ``user.profile_updated``."""
-
-    user_id = models.UUIDField(primary_key=True)
-    username = models.CharField(max_length=30)
-    display_name = models.CharField(max_length=50, blank=True)
-    revision = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.username
 
 
 class Conversation(models.Model):

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
 from marketplace_libs.events.publishing import publish
+from marketplace_libs.readmodels import ensure_card, keep_card
 
-from . import presence, realtime
+from . import metrics, presence, realtime
 from .models import Conversation, Message, Person, ReadState
 
 
@@ -33,19 +34,7 @@ def message_frame_data(message: Message) -> dict:
 # --- names (read model) --------------------------------------------------------------------------
 
 def record_person(*, user_id, username: str, display_name: str = "", revision: int = 0) -> None:
-    person, created = Person.objects.get_or_create(
-        user_id=user_id, defaults={"username": username, "display_name": display_name, "revision": revision})
-    if not created and revision >= person.revision:
-        Person.objects.filter(pk=user_id).update(username=username, display_name=display_name, revision=revision)
-
-
-def _ensure_person(user_id, username: str) -> None:
-    if not Person.objects.filter(pk=user_id).exists():
-        try:
-            with transaction.atomic():
-                Person.objects.create(user_id=user_id, username=username)
-        except IntegrityError:
-            pass
+    keep_card(Person, user_id=user_id, username=username, display_name=display_name, revision=revision)
 
 
 # --- conversations -------------------------------------------------------------------------------
@@ -57,7 +46,7 @@ def start_conversation(*, user_id, username: str, participant_id, gig_id=None, o
         raise InvalidInput.on("participant_id", "A conversation needs someone else.")
     if not Person.objects.filter(pk=participant_id).exists():
         raise InvalidInput.on("participant_id", "No such user.")
-    _ensure_person(user_id, username)
+    ensure_card(Person, user_id=user_id, username=username)
     low, high = sorted([uuid.UUID(str(user_id)), uuid.UUID(str(participant_id))])
     existing = Conversation.objects.filter(user_low=low, user_high=high).first()
     if existing is not None:
@@ -73,7 +62,11 @@ def start_conversation(*, user_id, username: str, participant_id, gig_id=None, o
 
 
 def _locked_for_participant(conversation_id, user_id) -> Conversation:
-    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    # get(), not filter().first(): no ORDER BY to compile on the hottest path (every send and read).
+    try:
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    except Conversation.DoesNotExist:
+        conversation = None
     if conversation is None or str(user_id) not in conversation.participants:
         raise NotFound("No such conversation.")
     return conversation
@@ -101,9 +94,10 @@ def send_message(*, conversation_id, sender_id, sender_name: str, body: str, cli
     with transaction.atomic():
         conversation = _locked_for_participant(conversation_id, sender_id)
         if client_id is not None:
-            earlier = Message.objects.filter(sender_id=sender_id, client_id=client_id).first()
-            if earlier is not None:
-                return earlier, False
+            try:  # at most one (message_client_id_per_sender)
+                return Message.objects.get(sender_id=sender_id, client_id=client_id), False
+            except Message.DoesNotExist:
+                pass
         _check_send_rate(sender_id)
         now = timezone.now()
         conversation.message_count += 1
@@ -126,6 +120,7 @@ def send_message(*, conversation_id, sender_id, sender_name: str, body: str, cli
         }, aggregate_id=str(conversation.pk))
         frame = {"type": "message.new", "message": message_frame_data(message)}
         transaction.on_commit(lambda: realtime.push(conversation.participants, frame))
+        metrics.count_message_on_commit()
     return message, True
 
 

@@ -8,6 +8,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
+from marketplace_libs.readmodels import UserCard
+
 
 class Category(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
@@ -23,16 +25,8 @@ class Category(models.Model):
         return self.name if self.parent_id is None else f"{self.parent.name} › {self.name}"
 
 
-class Seller(models.Model):
+class Seller(UserCard):
     """What the gig service shows of a seller, from ``user.profile_updated`` (or the token at first)."""
-
-    user_id = models.UUIDField(primary_key=True)
-    username = models.CharField(max_length=30)
-    display_name = models.CharField(max_length=50, blank=True)
-    revision = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.username
 
 
 class Tag(models.Model):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone as dt_timezone
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.images import ImageRules, processed_image
+from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from . import rules, search
@@ -31,23 +32,12 @@ def _iso(moment: datetime) -> str:
 
 def ensure_seller(*, user_id, username: str) -> Seller:
     """The seller's card, from their token until ``user.profile_updated`` tells more."""
-    seller = Seller.objects.filter(pk=user_id).first()
-    if seller is None:
-        try:
-            with transaction.atomic():
-                seller = Seller.objects.create(user_id=user_id, username=username)
-        except IntegrityError:
-            seller = Seller.objects.get(pk=user_id)
-    return seller
+    return ensure_card(Seller, user_id=user_id, username=username)
 
 
 def record_profile_card(*, user_id, username: str, display_name: str, revision: int) -> None:
-    """``user.profile_updated``: keep the newest card (an older revision arriving late changes nothing)."""
-    seller, created = Seller.objects.get_or_create(
-        user_id=user_id, defaults={"username": username, "display_name": display_name, "revision": revision})
-    if not created and revision > seller.revision:
-        Seller.objects.filter(pk=user_id, revision__lt=revision).update(
-            username=username, display_name=display_name, revision=revision)
+    """``user.profile_updated``: keep the newest card; the gigs showing it are reindexed."""
+    if keep_card(Seller, user_id=user_id, username=username, display_name=display_name, revision=revision):
         search.gigs_changed(Gig.objects.filter(seller_id=user_id).values_list("pk", flat=True))
 
 

@@ -20,4 +20,4 @@ def remember_username(event):
 @handles("user.profile_updated")
 def follow_username(event):
     services.record_person(user_id=event.data["user_id"], username=event.data["username"],
-                           revision=event.data["revision"])
+                           display_name=event.data["display_name"], revision=event.data["revision"])

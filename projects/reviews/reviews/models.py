@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace_libs.readmodels import UserCard
+
 COMMENT_MAX = 2000
 REPLY_MAX = 2000
 
@@ -22,15 +24,8 @@ class ReviewableOrder(models.Model):
     completed_at = models.DateTimeField()
 
 
-class Person(models.Model):
-    """A username to show beside a review, from ``user.registered``/``user.profile_updated``."""
-
-    user_id = models.UUIDField(primary_key=True)
-    username = models.CharField(max_length=30)
-    revision = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.username
+class Person(UserCard):
+    """A reviewer's name, from ``user.registered``/``user.profile_updated``."""
 
 
 class Review(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, Forbidden, NotFound
 from marketplace_libs.events.publishing import publish
+from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from .models import Person, RatingAggregate, Review, ReviewableOrder, Subject
@@ -32,22 +33,8 @@ def record_completed_order(*, order_id, gig_id, buyer_id, seller_id, completed_a
                                         ignore_conflicts=True)
 
 
-def record_person(*, user_id, username: str, revision: int = 0) -> None:
-    person, created = Person.objects.get_or_create(user_id=user_id,
-                                                   defaults={"username": username, "revision": revision})
-    if not created and revision >= person.revision:
-        Person.objects.filter(pk=user_id).update(username=username, revision=revision)
-
-
-def _person(user_id, username: str) -> Person:
-    person = Person.objects.filter(pk=user_id).first()
-    if person is None:
-        try:
-            with transaction.atomic():
-                person = Person.objects.create(user_id=user_id, username=username)
-        except IntegrityError:
-            person = Person.objects.get(pk=user_id)
-    return person
+def record_person(*, user_id, username: str, display_name: str = "", revision: int = 0) -> None:
+    keep_card(Person, user_id=user_id, username=username, display_name=display_name, revision=revision)
 
 
 # --- reviews -----------------------------------------------------------------------------------
@@ -57,7 +44,7 @@ def submit_review(*, order_id, buyer_id, buyer_username: str, rating: int, comme
     if order is None or str(order.buyer_id) != str(buyer_id):
         # Not completed (or never heard of), or not the caller's: the same answer, revealing nothing.
         raise Forbidden("Only the buyer of a completed order may review it.")
-    buyer = _person(buyer_id, buyer_username)
+    buyer = ensure_card(Person, user_id=buyer_id, username=buyer_username)
     try:
         with transaction.atomic():
             review = Review.objects.create(order_id=order.order_id, gig_id=order.gig_id, seller_id=order.seller_id,

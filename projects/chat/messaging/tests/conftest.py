@@ -11,7 +11,6 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from marketplace_libs import testing
-from marketplace_libs.events.models import OutboxEvent
 from messaging import services
 
 CHAT = "/api/chat"
@@ -115,11 +114,4 @@ def sockets():
     loop.close()
 
 
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    return json.loads(response.content)
 
-
-def published(event_type: str) -> list[dict]:
-    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]

@@ -1,8 +1,9 @@
 import uuid
 
+from marketplace_libs.testing import problem, published
 from messaging.models import Conversation, Message
 
-from .conftest import CHAT, conversation_between, problem, published
+from .conftest import CHAT, conversation_between
 
 
 def test_one_conversation_per_pair_whoever_starts_it(person):

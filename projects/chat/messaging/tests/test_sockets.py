@@ -5,10 +5,11 @@ import time
 
 import pytest
 
+from marketplace_libs.testing import published
 from marketplace_libs import revocation, testing, tokens
 from messaging.models import Message
 
-from .conftest import conversation_between, published
+from .conftest import conversation_between
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

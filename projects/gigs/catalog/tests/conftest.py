@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import socket
@@ -16,16 +15,12 @@ from dataclasses import dataclass
 from functools import partial
 
 import pytest
-from django.utils import timezone
 from elastic_transport import Urllib3HttpNode
 from elasticsearch.dsl.connections import connections
 from PIL import Image
 
 from catalog.documents import GigDocument
 
-from marketplace_libs.events.consumer import apply_events
-from marketplace_libs.events.envelope import Event
-from marketplace_libs.events.models import OutboxEvent
 
 GIGS = "/api/gigs"
 
@@ -76,25 +71,12 @@ def create_gig(seller: Caller, **overrides) -> dict:
     return response.json()
 
 
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
-    assert body["status"] == status
-    return body
 
 
-def event(event_type: str, data: dict, *, event_id: str | None = None) -> Event:
-    return Event(id=event_id or str(uuid.uuid4()), type=event_type, version=1, occurred_at=timezone.now(),
-                 producer="test", correlation_id="test", data=data)
 
 
-def deliver(*events: Event) -> set[str]:
-    return apply_events(list(events))
 
 
-def published(event_type: str) -> list[dict]:
-    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]
 
 
 def image_bytes(size=(400, 300), fmt="PNG") -> bytes:

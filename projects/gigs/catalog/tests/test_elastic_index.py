@@ -10,10 +10,11 @@ import uuid
 import pytest
 from django.core.management import call_command
 
+from marketplace_libs.testing import deliver, event
 from catalog.documents import GigDocument
 from catalog.search import GigQuery, database, elastic
 
-from .conftest import GIGS, _free_port, create_gig, deliver, elasticsearch_at, event, package
+from .conftest import GIGS, _free_port, create_gig, elasticsearch_at, package
 
 
 @pytest.fixture

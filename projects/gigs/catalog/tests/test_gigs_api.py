@@ -3,9 +3,10 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from marketplace_libs.testing import problem, published
 from catalog.models import Gig
 
-from .conftest import GIGS, create_gig, gig_body, image_bytes, package, problem, published
+from .conftest import GIGS, create_gig, gig_body, image_bytes, package
 
 
 def test_categories_are_a_tree_of_at_least_eight_top_level_categories(api_client, db):

@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
+from marketplace_libs.testing import deliver, event, problem
 from catalog.models import Gig
 
-from .conftest import GIGS, RATINGS, create_gig, deliver, event, package, problem
+from .conftest import GIGS, RATINGS, create_gig, package
 
 LONG = " Clear communication, fast turnaround and source files included with every order."
 

@@ -9,21 +9,14 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
-from marketplace_libs.events.consumer import apply_events
-from marketplace_libs.events.envelope import Event
+from marketplace_libs.testing import deliver, event
 
 NOTIFICATIONS = "/api/notifications"
 
 
-def event(event_type: str, data: dict, *, event_id: str | None = None) -> Event:
-    return Event(id=event_id or str(uuid.uuid4()), type=event_type, version=1, occurred_at=timezone.now(),
-                 producer="test", correlation_id="test", data=data)
 
 
-def deliver(*events: Event) -> set[str]:
-    return apply_events(list(events))
 
 
 @dataclass

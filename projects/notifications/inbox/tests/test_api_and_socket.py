@@ -6,9 +6,10 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from inbox import services
+from marketplace_libs.testing import deliver, event
 from marketplace_libs import testing
 
-from .conftest import NOTIFICATIONS, deliver, event
+from .conftest import NOTIFICATIONS
 
 
 def test_the_inbox_unread_count_and_reading(user):

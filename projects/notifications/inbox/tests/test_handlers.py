@@ -2,9 +2,10 @@ import uuid
 
 import pytest
 
+from marketplace_libs.testing import deliver, event
 from inbox.models import EmailDelivery, Notification
 
-from .conftest import deliver, event, order_data, send_pending
+from .conftest import order_data, send_pending
 
 ORDER_EVENTS = {
     "order.placed": ({"placed_at": "2026-05-10T09:00:00Z"}, ["seller"]),

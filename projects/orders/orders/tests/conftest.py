@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from django.utils import timezone
 
 from marketplace_libs.events.consumer import apply_events
 from marketplace_libs.events.envelope import Event
-from marketplace_libs.events.models import OutboxEvent
 from orders.payments.webhook import signed_body
 
 ORDERS = "/api/orders"
@@ -93,11 +91,4 @@ def paid(api_client, buyer, gig, package="basic") -> dict:
     return order
 
 
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    return json.loads(response.content)
 
-
-def published(event_type: str) -> list[dict]:
-    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]

@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from marketplace_libs.testing import published
 from marketplace_libs.errors import DomainError
 from orders import services
 from orders.models import Order
 
-from .conftest import paid, published
+from .conftest import paid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,9 +2,10 @@ import uuid
 
 import pytest
 
+from marketplace_libs.testing import problem, published
 from orders.models import Order
 
-from .conftest import ORDERS, deliver_event, gig_event, paid, place, problem, published, webhook
+from .conftest import ORDERS, deliver_event, gig_event, paid, place, webhook
 
 
 def test_the_price_comes_from_the_gig_as_the_gig_service_told_it(buyer, gig):

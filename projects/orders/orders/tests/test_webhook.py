@@ -1,8 +1,9 @@
 import time
 
+from marketplace_libs.testing import problem, published
 from orders.models import Order, PaymentWebhookEvent
 
-from .conftest import ORDERS, place, problem, published, webhook
+from .conftest import ORDERS, place, webhook
 
 
 def test_a_signed_payment_moves_the_order_once_even_when_replayed(api_client, buyer, gig):

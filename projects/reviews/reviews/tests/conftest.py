@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 
-from marketplace_libs.events.consumer import apply_events
-from marketplace_libs.events.envelope import Event
-from marketplace_libs.events.models import OutboxEvent
+from marketplace_libs.testing import deliver, event
 
 REVIEWS = "/api/reviews"
 
@@ -33,13 +29,8 @@ def party(client_for, db):
     return make
 
 
-def event(event_type: str, data: dict, *, event_id: str | None = None) -> Event:
-    return Event(id=event_id or str(uuid.uuid4()), type=event_type, version=1, occurred_at=timezone.now(),
-                 producer="test", correlation_id="test", data=data)
 
 
-def deliver(*events: Event) -> set[str]:
-    return apply_events(list(events))
 
 
 def completed_order(buyer_id: str, seller_id: str, gig_id: str | None = None) -> dict:
@@ -64,11 +55,4 @@ def review(buyer: Party, order: dict, rating=5, comment="Great work") -> dict:
     return response.json()
 
 
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    return json.loads(response.content)
 
-
-def published(event_type: str) -> list[dict]:
-    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]

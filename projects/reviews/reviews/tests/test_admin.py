@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from marketplace_libs.testing import published
 from reviews.models import Review
 
-from .conftest import published, review
+from .conftest import review
 
 
 @pytest.fixture

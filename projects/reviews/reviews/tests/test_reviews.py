@@ -4,11 +4,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from marketplace_libs.testing import deliver, event, problem, published
 from marketplace_libs.errors import DomainError
 from reviews import services
 from reviews.models import Review
 
-from .conftest import REVIEWS, completed_order, deliver, event, problem, published, review
+from .conftest import REVIEWS, completed_order, review
 
 
 def test_the_buyer_of_a_completed_order_reviews_it_once(sale, api_client):

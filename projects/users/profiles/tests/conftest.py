@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 
-from marketplace_libs.events.consumer import apply_events
+from marketplace_libs.testing import event
 from marketplace_libs.events.envelope import Event
-from marketplace_libs.events.models import OutboxEvent
 
 USERS = "/api/users"
 
@@ -42,22 +39,10 @@ def caller(client_for, db):
     return make
 
 
-def problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
-    assert body["status"] == status
-    return body
 
 
-def event(event_type: str, data: dict, *, event_id: str | None = None) -> Event:
-    return Event(id=event_id or str(uuid.uuid4()), type=event_type, version=1, occurred_at=timezone.now(),
-                 producer="test", correlation_id="test-correlation", data=data)
 
 
-def deliver(*events: Event) -> set[str]:
-    """Apply events the way the worker does (inbox and handlers in one transaction)."""
-    return apply_events(list(events))
 
 
 def registered(user_id: str, username: str, email: str | None = None) -> Event:
@@ -66,8 +51,6 @@ def registered(user_id: str, username: str, email: str | None = None) -> Event:
                                      "date_joined": "2026-01-02T03:04:05.000000Z"})
 
 
-def published(event_type: str) -> list[dict]:
-    return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]
 
 
 def png_bytes(size=(300, 200), fmt="PNG") -> bytes:

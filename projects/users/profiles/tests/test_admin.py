@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from marketplace_libs.testing import deliver, published
 from profiles.models import Profile
 
-from .conftest import USERS, deliver, published, registered
+from .conftest import USERS, registered
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@ transaction)."""
 
 import uuid
 
+from marketplace_libs.testing import deliver, event
 from profiles.models import Profile
 
-from .conftest import RATINGS, USERS, deliver, event, registered
+from .conftest import RATINGS, USERS, registered
 
 
 def review(seller_id: str, rating: int, review_id: str | None = None) -> dict:

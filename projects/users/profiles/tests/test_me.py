@@ -1,9 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from marketplace_libs.testing import deliver, problem, published
 from profiles.models import Profile
 
-from .conftest import USERS, deliver, png_bytes, problem, published, registered
+from .conftest import USERS, png_bytes, registered
 
 
 def test_a_new_user_has_a_profile_before_the_registration_event_arrives(caller):

@@ -1,7 +1,8 @@
+from marketplace_libs.testing import deliver, problem
 from profiles import services
 from profiles.models import Profile
 
-from .conftest import USERS, deliver, problem, registered
+from .conftest import USERS, registered
 
 
 def test_anyone_sees_a_public_profile_by_username_whatever_its_case(caller, api_client):

@@ -1,6 +1,8 @@
 import pytest
 
-from .conftest import USERS, problem, published
+from marketplace_libs.testing import problem, published
+
+from .conftest import USERS
 
 SELLER = {"headline": "Backend developer, Django", "description": "Ten years of shipping web services for startups."}
 
