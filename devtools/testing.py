@@ -27,6 +27,8 @@ def suites() -> dict[str, tuple[Path, list[str]]]:
     for spec in present_services():
         found[spec.name] = (spec.project_dir, ["."])
     found["events"] = (REPO_ROOT / "tests" / "events", ["."])
+    # The deployment files (compose/), checked offline against their schemas and `up` (seconds).
+    found["deploy"] = (REPO_ROOT / "tests" / "deploy", ["."])
     found["e2e"] = (REPO_ROOT, ["tests/e2e"])
     return found
 
