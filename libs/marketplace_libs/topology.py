@@ -47,10 +47,11 @@ class ServiceSpec:
         return f"http://127.0.0.1:{self.port}"
 
     def process_ports(self) -> list[int]:
-        """The ports of this service's web processes. A socket service runs several single-worker
-        processes on ports of their own (``port``, ``port + 100``...) rather than workers sharing one
-        port, so each can be reached (and tested) by itself; the gateway balances across them."""
-        count = socket_processes() if self.asgi else 1
+        """The ports of this service's web processes (``port``, ``port + 100``...). A socket service runs
+        several single-worker processes rather than workers sharing one port, so each can be reached
+        (and tested) by itself; an HTTP service runs MARKETPLACE_WEB_PROCESSES gunicorn processes.
+        The gateway balances across them and passes over one that fails."""
+        count = socket_processes() if self.asgi else web_processes()
         return [self.port + 100 * index for index in range(count)]
 
     @property
@@ -77,6 +78,12 @@ def socket_processes() -> int:
     if configured:
         return max(1, int(configured))
     return 2 if os.environ.get("MARKETPLACE_REDIS_URL") else 1
+
+
+def web_processes() -> int:
+    """``MARKETPLACE_WEB_PROCESSES``: gunicorn processes per HTTP service (each with its own workers),
+    behind the gateway; 1 by default. Two let one be restarted, or fail, while the other serves."""
+    return max(1, int(os.environ.get("MARKETPLACE_WEB_PROCESSES", "1")))
 
 
 def port_base() -> int:
