@@ -80,6 +80,7 @@ def cmd_up(args) -> int:
     for spec in present_services():
         print(f"  {spec.name:<13} http://127.0.0.1:{gateway_port()}{spec.api_prefix}   "
               f"admin http://127.0.0.1:{gateway_port()}/admin/{spec.name}/")
+    print(f"  logs          {processes.platform_log_path(env)}  (manage_all.py logs [service] [--request-id ID])")
     print(flush=True)
     return processes.run_under_honcho(platform, env)
 
@@ -149,28 +150,15 @@ def cmd_createsuperuser(args) -> int:
 
 
 def cmd_status(args) -> int:
-    import httpx
+    from . import events_ops
 
-    rows, healthy = [], True
-    for spec in present_services():
-        try:
-            response = httpx.get(f"{spec.local_url}/readyz", timeout=3)
-            body = response.json()
-            state = body.get("status", "?")
-            detail = ", ".join(f"{k}={v}" for k, v in body.get("checks", {}).items())
-        except (httpx.HTTPError, ValueError) as error:
-            state, detail = "down", type(error).__name__
-        healthy &= state == "ready"
-        rows.append((spec.name, spec.local_url, state, detail))
-    try:
-        gateway = httpx.get(f"http://127.0.0.1:{gateway_port()}/healthz", timeout=5).json().get("status", "?")
-    except (httpx.HTTPError, ValueError) as error:
-        gateway, healthy = f"down ({type(error).__name__})", False
-    print(f"{'service':<14}{'address':<26}{'state':<10}checks")
-    for name, url, state, detail in rows:
-        print(f"{name:<14}{url:<26}{state:<10}{detail}")
-    print(f"\ngateway http://127.0.0.1:{gateway_port()}: {gateway}")
-    return 0 if healthy else 1
+    return events_ops.platform_status(dict(os.environ))
+
+
+def cmd_logs(args) -> int:
+    from . import logs
+
+    return logs.run(args, processes.platform_log_path(dict(os.environ)))
 
 
 def cmd_shell(args) -> int:
@@ -232,7 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     superuser = commands.add_parser("createsuperuser", help="a staff account (signs in to every admin)")
     superuser.add_argument("extra", nargs=argparse.REMAINDER)
     superuser.set_defaults(func=cmd_createsuperuser)
-    commands.add_parser("status", help="health of every service").set_defaults(func=cmd_status)
+    commands.add_parser("status", help="every service's readiness, outbox lag, queue depth and dead letters"
+                        ).set_defaults(func=cmd_status)
+    logs = commands.add_parser("logs", help="the running platform's merged log (var/log/platform.log), readable")
+    logs.add_argument("service", nargs="?", help="only this service's processes (or nginx, gateway)")
+    logs.add_argument("--request-id", metavar="ID",
+                      help="only the lines of this request: gateway, services and the events it caused")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing lines as they are written")
+    logs.add_argument("--json", action="store_true", help="print the matching lines as their JSON")
+    logs.add_argument("--file", metavar="PATH", help="another log file of the same form (e.g. var/e2e/platform.log)")
+    logs.set_defaults(func=cmd_logs)
     shell = commands.add_parser("shell", help="a Django shell in one service")
     shell.add_argument("service")
     shell.set_defaults(func=cmd_shell)

@@ -71,3 +71,38 @@ def unanswered_servers(env: dict) -> list[str]:
         except OSError:
             missing.append(f"{name}={url}")
     return missing
+
+
+def with_vhost(url: str, vhost: str) -> str:
+    """``url`` (an AMQP URL) on RabbitMQ virtual host ``vhost``."""
+    from urllib.parse import urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", parts.query, ""))
+
+
+def fresh_vhost(name: str) -> bool:
+    """Recreate RabbitMQ virtual host ``name``, empty, for guest: a test run or a benchmark then shares
+    no exchange or queue with a developer's platform or an earlier run (durable queues outlive their
+    consumers and would receive every event published meanwhile). False when rabbitmqctl is missing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("rabbitmqctl") is None:
+        return False
+
+    def run(*arguments: str, check: bool = True) -> None:
+        subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True, timeout=60)
+
+    run("delete_vhost", name, check=False)
+    run("add_vhost", name)
+    run("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    return True
+
+
+def isolated_broker(env: dict, vhost: str) -> dict:
+    """``env`` with its broker on a fresh vhost of its own (unchanged when that cannot be made)."""
+    url = env.get("MARKETPLACE_BROKER_URL")
+    if url and url.startswith("amqp") and fresh_vhost(vhost):
+        env = {**env, "MARKETPLACE_BROKER_URL": with_vhost(url, vhost)}
+    return env

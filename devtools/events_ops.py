@@ -68,7 +68,8 @@ def _report_in(stdout: str, key: str) -> dict | None:
 
 
 def _is_log_record(candidate: dict) -> bool:
-    return "level" in candidate and "timestamp" in candidate
+    # ECS log lines (logging_setup) have "@timestamp" and "log.level"; older ones "timestamp" and "level".
+    return {"@timestamp", "log.level"} <= candidate.keys() or {"timestamp", "level"} <= candidate.keys()
 
 
 def _last_line(text: str) -> str:
@@ -141,6 +142,68 @@ def _hint_at_dead_letters(answers: list[Answer]) -> None:
                if answer.report and (answer.report.get("queues", {}).get("dead_letters") or 0) > 0]
     if waiting:
         print(f"\ndead letters waiting: manage_all.py events dead-letters {' '.join(waiting)}")
+
+
+# --- the platform at a glance (manage_all.py status) -------------------------------------------
+
+def platform_status(env: dict) -> int:
+    """Each service's readiness (its /readyz), outbox lag, queue depth and dead letters, in one table;
+    then the gateway's health. 0 when every service is ready and answered, and the gateway is ok."""
+    from marketplace_libs.topology import gateway_port
+
+    specs = resolve([])
+    with ThreadPoolExecutor(max_workers=len(specs) + 1) as pool:
+        waiting = [pool.submit(_readiness, spec) for spec in specs]
+        gateway = pool.submit(_gateway_health, gateway_port())
+        answers = ask(specs, ["events_report"], env)
+        readiness = [future.result() for future in waiting]
+    print(f"{'service':<15}{'address':<24}{'state':<8}{'outbox lag':<26}{'queue':<11}{'dead letters':<14}checks")
+    healthy = True
+    for spec, (state, checks), answer in zip(specs, readiness, answers):
+        healthy &= state == "ready" and answer.report is not None
+        outbox, queue, dead = _event_columns(answer)
+        print(f"{spec.name:<15}{spec.local_url.removeprefix('http://'):<24}{state:<8}{outbox:<26}{queue:<11}"
+              f"{dead:<14}{checks}")
+    state = gateway.result()
+    healthy &= state == "ok"
+    print(f"\ngateway http://127.0.0.1:{gateway_port()}: {state}")
+    _report_failures(answers)
+    _hint_at_dead_letters(answers)
+    return 0 if healthy else 1
+
+
+def _readiness(spec: ServiceSpec) -> tuple[str, str]:
+    """(state, the checks that failed, or all of them when none did)."""
+    import httpx
+
+    try:
+        body = httpx.get(f"{spec.local_url}/readyz", timeout=3).json()
+    except (httpx.HTTPError, ValueError) as error:
+        return "down", type(error).__name__
+    checks = body.get("checks", {})
+    failing = {name: value for name, value in checks.items() if value != "ok"}
+    return body.get("status", "?"), ", ".join(f"{k}={v}" for k, v in (failing or checks).items())
+
+
+def _gateway_health(port: int) -> str:
+    import httpx
+
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json().get("status", "?")
+    except (httpx.HTTPError, ValueError) as error:
+        return f"down ({type(error).__name__})"
+
+
+def _event_columns(answer: Answer) -> tuple[str, str, str]:
+    """(outbox lag, events queue depth, dead letters) as the service reported them."""
+    if answer.report is None:
+        return "?", "?", "?"
+    outbox, queues = answer.report.get("outbox", {}), answer.report.get("queues", {})
+    unpublished = outbox.get("unpublished", "?")
+    lag_column = f"{_age(outbox.get('oldest_unpublished_age_s', 0))} ({unpublished} waiting)" if unpublished else "0"
+    if "error" in queues:
+        return lag_column, "unreachable", "unreachable"
+    return lag_column, _depth(queues.get("events")), _depth(queues.get("dead_letters"))
 
 
 # --- dead letters ----------------------------------------------------------------------------

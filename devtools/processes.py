@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from honcho.printer import Printer
 from marketplace_libs.topology import REPO_ROOT, gateway_app_port, present_services
 
 from . import nginx
@@ -19,6 +21,7 @@ class Process:
     name: str
     command: str
     cwd: Path
+    env: dict = field(default_factory=dict)  # on top of the platform's environment
 
 
 def _bin(name: str) -> str:
@@ -46,14 +49,14 @@ def platform_processes(env: dict, run_dir: Path) -> list[Process]:
         Process("nginx", f"{binary} -e stderr -p {shlex.quote(str(conf.parent))} -c {shlex.quote(str(conf))} "
                          "-g 'daemon off;'", REPO_ROOT),
         Process("gateway", web_command(REPO_ROOT / "gateway", gateway_app_port(), asgi=False, env=env),
-                REPO_ROOT / "gateway"),
+                REPO_ROOT / "gateway", metrics_environment(env, "gateway")),
     ]
     reports = service_reports(env)
     for spec in present_services():
         for index, port in enumerate(spec.process_ports()):
             name = spec.name if index == 0 else f"{spec.name}-{index + 1}"
             processes.append(Process(name, web_command(spec.project_dir, port, asgi=spec.asgi, env=env),
-                                     spec.project_dir))
+                                     spec.project_dir, {} if spec.asgi else metrics_environment(env, name)))
         processes.append(Process(f"{spec.name}-relay", f"{sys.executable} manage.py run_outbox_relay",
                                  spec.project_dir))
         report = reports.get(spec.name, {})
@@ -95,15 +98,55 @@ def event_subscriptions(env: dict) -> dict[str, list[str]]:
     return {service: report["subscriptions"] for service, report in service_reports(env).items()}
 
 
+def metrics_environment(env: dict, name: str) -> dict:
+    """gunicorn's workers of one web process share a Prometheus multiprocess directory (emptied
+    now: files of an earlier run's workers would be counted again); any worker's /metrics then
+    answers for all of them. uvicorn's processes are single-process and need none."""
+    directory = var_dir(env) / "run" / "metrics" / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(directory)}
+
+
+def platform_log_path(env: dict) -> Path:
+    """Where `up` copies the platform's combined output (read by `manage_all.py logs`)."""
+    return var_dir(env) / "log" / "platform.log"
+
+
 def run_under_honcho(processes: list[Process], env: dict) -> int:
     from honcho.manager import Manager
-    from honcho.printer import Printer
 
-    manager = Manager(Printer(sys.stdout))
+    log_path = platform_log_path(env)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    if log_path.exists():  # the previous run's log is kept beside, once
+        log_path.replace(log_path.with_name(log_path.name + ".1"))
+    printer = TeePrinter(sys.stdout, log_path)
+    manager = Manager(printer)
+    inherited = {name: value for name, value in env.items() if name != "PROMETHEUS_MULTIPROC_DIR"}
     for process in processes:
-        manager.add_process(process.name, process.command, cwd=str(process.cwd), env=env)
-    manager.loop()
+        manager.add_process(process.name, process.command, cwd=str(process.cwd), env={**inherited, **process.env})
+    try:
+        manager.loop()
+    finally:
+        printer.close()
     return manager.returncode or 0
+
+
+class TeePrinter(Printer):
+    """honcho's printer, which also appends every line (without colours) to a file."""
+
+    def __init__(self, output, copy_path: Path):
+        super().__init__(output)
+        self._file = open(copy_path, "a", encoding="utf-8", buffering=1)
+        self._copy = Printer(self._file, colour=False)
+
+    def write(self, message):
+        super().write(message)
+        self._copy.width = self.width
+        self._copy.write(message)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def var_dir(env: dict) -> Path:

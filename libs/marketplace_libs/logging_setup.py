@@ -1,23 +1,120 @@
-"""JSON logs, one object per line on stdout, for every process of the platform.
+"""JSON logs in the Elastic Common Schema (ECS), one object per line on stdout, for every process.
 
-Django's, gunicorn's and Celery's own loggers go through the same structlog
-formatter, so every line has the same shape: timestamp, level, logger,
-message, service, request id and user id, plus the event's own fields.
+Django's, gunicorn's, uvicorn's and Celery's own loggers go through the same formatter as ours
+(structlog), which ``ecs-logging`` renders. Every line has ``@timestamp``, ``log.level``,
+``message``, ``service.name``, ``event.dataset`` and, when there is one, ``trace.id`` (the request
+id, or the correlation id of the event being handled), ``user.id`` and the event's
+``marketplace.event_id`` / ``marketplace.event_type`` / ``marketplace.correlation_id``; access
+lines add ``http.request.method``, ``url.path``, ``http.response.status_code`` and
+``event.duration`` (nanoseconds; ``marketplace.duration_ms`` in milliseconds). Fields of our own
+live under ``marketplace.``. See docs/observability.md.
+
+Code logs with plain keys (``request_id=``, ``user_id=``, ``duration_ms=``, ``error=``...); the
+formatter maps them to their ECS fields, so call sites stay short. Secrets never reach a line:
+values under secret-sounding keys are replaced, and tokens, signatures, webhook secrets, private
+keys and URL passwords are cut out of every string (:func:`redact`).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import re
+import sys
 
+import ecs_logging
 import structlog
 
 from .request_context import request_id_var, user_id_var
 
-# Field names whose values must never reach a log line.
-_SECRET_FIELDS = frozenset(
-    {"password", "old_password", "new_password", "token", "access", "refresh",
-     "authorization", "secret", "signature", "body", "email_body"}
-)
+REDACTED = "[redacted]"
 
+# --- redaction ---------------------------------------------------------------------------------
+
+# Keys (lower case, "-" read as "_") whose values never reach a log line, at any depth.
+_SECRET_KEYS = frozenset({
+    "password", "old_password", "new_password", "password1", "password2", "current_password",
+    "token", "tokens", "access", "refresh", "access_token", "refresh_token", "id_token",
+    "authorization", "proxy_authorization", "cookie", "set_cookie", "secret", "signature",
+    "body", "email_body", "html_body", "text_body", "html_message", "private_key", "api_key",
+})
+_SECRET_KEY_PARTS = ("password", "passwd", "secret", "signature", "authorization", "cookie", "private_key",
+                     "api_key")
+
+# Secrets inside any string: a message, an exception, a URL.
+_SECRET_NAME = r"[a-z_]*(?:password|passwd|secret|token|refresh|signature|authorization|api_key)[a-z0-9_]*"
+_SECRET_PATTERNS = [
+    # JSON Web Tokens (access and refresh tokens).
+    (re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 " + REDACTED),
+    # ?token=... (the sockets' handshake), and any other credential in a query string.
+    (re.compile(r"(?i)([?&;](?:token|access|refresh|access_token|refresh_token|password|secret|signature|"
+                r"api_key|key)=)[^&;\s\"'#]+"), r"\1" + REDACTED),
+    # X-Payment-Signature: t=<unix>,v1=<hex HMAC>.
+    (re.compile(r"(?i)\b(v1=)[0-9a-f]{16,}"), r"\1" + REDACTED),
+    # A secret-named field inside serialized data: "password": "...", 'token': '...', secret=...
+    (re.compile(r'(?i)("' + _SECRET_NAME + r'"\s*:\s*")(?:[^"\\]|\\.)*"'), r'\1' + REDACTED + '"'),
+    (re.compile(r"(?i)('" + _SECRET_NAME + r"'\s*:\s*')[^']*'"), r"\1" + REDACTED + "'"),
+    (re.compile(r"(?i)(\b" + _SECRET_NAME + r"=)(?!\[redacted\])[^&;,\s\"']+"), r"\1" + REDACTED),
+    # Webhook secrets in the provider's format (the development default is one).
+    (re.compile(r"\bwhsec_[A-Za-z0-9_]+"), REDACTED),
+    # user:password@ in a URL (database, broker, SMTP).
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), REDACTED),
+]
+# Environment variables whose values are secrets wherever they appear (MARKETPLACE_SECRET_KEY,
+# MARKETPLACE_PAYMENT_WEBHOOK_SECRET, MARKETPLACE_JWT_PRIVATE_KEY...).
+_SECRET_ENV_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|API_KEY)")
+_MIN_SECRET_LENGTH = 8
+_known_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """A value that must never appear in a log line (in addition to those of the environment)."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        _known_secrets.add(value)
+
+
+def _register_environment_secrets() -> None:
+    for name, value in os.environ.items():
+        if _SECRET_ENV_NAME.search(name.upper()):
+            register_secret(value)
+
+
+def _is_secret_key(key) -> bool:
+    if not isinstance(key, str):
+        return False
+    name = key.lower().replace("-", "_").rsplit(".", 1)[-1]
+    return name in _SECRET_KEYS or name.endswith("_token") or any(part in name for part in _SECRET_KEY_PARTS)
+
+
+def _redact_string(text: str) -> str:
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value):
+    """``value`` with every secret taken out: values of secret keys, and secrets inside strings."""
+    if isinstance(value, str):
+        return _redact_string(value)
+    if isinstance(value, dict):
+        return {key: REDACTED if _is_secret_key(key) and item not in (None, "") else redact(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact(item) for item in value]
+    return value
+
+
+def _redact_secrets(_logger, _method, event_dict):
+    return redact(event_dict)
+
+
+# --- context -----------------------------------------------------------------------------------
 
 def _add_context(service: str):
     def processor(_logger, _method, event_dict):
@@ -33,43 +130,150 @@ def _add_context(service: str):
     return processor
 
 
-def _redact_secrets(_logger, _method, event_dict):
-    for key in _SECRET_FIELDS.intersection(event_dict):
-        event_dict[key] = "[redacted]"
+def _add_error_fields(_logger, _method, event_dict):
+    """``error.type`` and ``error.message`` of a logged exception (its traceback becomes ``error.stack_trace``)."""
+    exc_info = event_dict.get("exc_info")
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    if isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if isinstance(exc_info, tuple) and exc_info[0] is not None:
+        event_dict.setdefault("error.type", exc_info[0].__name__)
+        event_dict.setdefault("error.message", str(exc_info[1]))
     return event_dict
 
 
-def _rename_to_message(_logger, _method, event_dict):
-    event_dict["message"] = event_dict.pop("event", "")
+# --- the Elastic Common Schema -----------------------------------------------------------------
+
+# Our keys and the ECS fields they become.
+ECS_FIELDS = {
+    "level": "log.level",
+    "logger": "log.logger",
+    "service": "service.name",
+    "request_id": "trace.id",
+    "user_id": "user.id",
+    "email": "user.email",
+    # The event machinery's ids, in the platform's own namespace (custom fields, as ECS advises;
+    # the names compose/elasticsearch's index template maps).
+    "correlation_id": "marketplace.correlation_id",
+    "event_id": "marketplace.event_id",
+    "event_type": "marketplace.event_type",
+    "outcome": "marketplace.event_outcome",
+}
+# ECS field sets: a plain value under one of these names would clash with the ECS mapping in
+# Elasticsearch, so such a key moves under ``marketplace.`` (``error`` becomes ``error.message``).
+_ECS_FIELD_SETS = frozenset({
+    "agent", "as", "client", "cloud", "code_signature", "container", "data_stream", "destination", "device",
+    "dll", "dns", "ecs", "elf", "email", "error", "event", "faas", "file", "geo", "group", "hash", "host", "http",
+    "interface", "log", "macho", "network", "observer", "orchestrator", "organization", "os", "package", "pe",
+    "process", "registry", "related", "risk", "rule", "server", "service", "source", "span", "threat", "tls",
+    "trace", "transaction", "url", "user", "user_agent", "vlan", "volume", "vulnerability", "x509", "labels",
+})
+
+
+def dataset_of(logger_name: str) -> str:
+    """``event.dataset``: what kind of line this is (the service is ``service.name``)."""
+    if logger_name == "marketplace.access":
+        return "marketplace.access"
+    if logger_name.startswith("marketplace.events"):
+        return "marketplace.events"
+    return "marketplace.app"
+
+
+def _to_ecs(_logger, _method, event_dict):
+    logger_name = str(event_dict.get("logger") or "")
+    for key, field in ECS_FIELDS.items():
+        if key in event_dict:
+            value = event_dict.pop(key)
+            if value is not None and value != "":
+                event_dict[field] = str(value) if field.startswith(("marketplace.", "trace.", "user.")) else value
+    if "duration_ms" in event_dict:
+        duration = event_dict.pop("duration_ms")
+        if isinstance(duration, (int, float)):
+            event_dict["event.duration"] = int(duration * 1_000_000)  # ECS: nanoseconds
+            event_dict["marketplace.duration_ms"] = duration  # the same, for people
+    # ("event" itself is the message until the renderer makes it ``message``.)
+    for key in [key for key in event_dict if key in _ECS_FIELD_SETS and key != "event"]:
+        value = event_dict.pop(key)
+        if key == "error" and not isinstance(value, dict):
+            event_dict.setdefault("error.message", str(value))
+        elif isinstance(value, dict):
+            event_dict[key] = value
+        else:
+            event_dict[f"marketplace.{key}"] = value
+    event_dict.setdefault("event.dataset", dataset_of(logger_name))
+    event_dict.setdefault("process.pid", os.getpid())
     return event_dict
 
+
+class ECSRenderer:
+    """``ecs_logging.StructlogFormatter``, which never lets a line be lost to a field clash."""
+
+    def __init__(self):
+        self._formatter = ecs_logging.StructlogFormatter()
+
+    def __call__(self, logger, method, event_dict) -> str:
+        try:
+            return self._formatter(logger, method, dict(event_dict))
+        except Exception as error:  # noqa: BLE001 - a log line is never worth an exception
+            # Two keys that nest into each other ("a": 1 and "a.b": 2): keep the line, flattened.
+            safe = {"@timestamp": event_dict.get("@timestamp"), "log.level": event_dict.get("log.level", method),
+                    "message": str(event_dict.get("event", "")), "service.name": event_dict.get("service.name"),
+                    "trace.id": event_dict.get("trace.id"), "ecs.version": ecs_logging.ECS_VERSION,
+                    "marketplace.unrendered": repr({k: v for k, v in event_dict.items() if k != "event"}),
+                    "marketplace.render_error": repr(error)}
+            return json.dumps({k: v for k, v in safe.items() if v is not None}, default=repr, separators=(",", ":"))
+
+
+def flatten(record: dict, prefix: str = "") -> dict:
+    """A parsed ECS line with every field under its dotted name (``{"service": {"name": x}}`` and
+    ``{"service.name": x}`` both give ``{"service.name": x}``), for readers of the logs."""
+    flat = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+# --- configuration -----------------------------------------------------------------------------
 
 def _shared_processors(service: str) -> list:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="@timestamp"),
         _add_context(service),
+    ]
+
+
+def formatter_processors() -> list:
+    """The formatter's chain after the shared processors: errors, redaction, ECS, rendering."""
+    return [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        _add_error_fields,
+        structlog.processors.format_exc_info,
         _redact_secrets,
+        _to_ecs,
+        ECSRenderer(),
     ]
 
 
 def logging_config(service: str, level: str = "INFO") -> dict:
     """A ``LOGGING`` dict for Django settings (also used by workers and scripts)."""
     configure_structlog(service)
+    _register_environment_secrets()
+    logging.captureWarnings(True)  # Python warnings (Celery's, Django's) become JSON lines too
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
             "json": {
                 "()": structlog.stdlib.ProcessorFormatter,
-                "processors": [
-                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    _rename_to_message,
-                    structlog.processors.format_exc_info,
-                    structlog.processors.JSONRenderer(sort_keys=False),
-                ],
+                "processors": formatter_processors(),
                 "foreign_pre_chain": _shared_processors(service),
             }
         },
@@ -81,7 +285,14 @@ def logging_config(service: str, level: str = "INFO") -> dict:
             # Our access log line replaces Django's own request logging.
             "django.server": {"level": "WARNING"},
             "django.request": {"level": "ERROR"},
-            "gunicorn.access": {"level": "WARNING"},
+            # gunicorn's and uvicorn's loggers have handlers of their own (plain text): theirs are
+            # dropped here, so what they say reaches the JSON handler (uvicorn's socket lines, whose
+            # ?token= is redacted, included).
+            "gunicorn.error": {"handlers": [], "propagate": True},
+            "gunicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
             # One "event_handled" line per event (with its correlation id) replaces Celery's two.
             "celery.app.trace": {"level": "WARNING"},
             "celery.worker.strategy": {"level": "WARNING"},

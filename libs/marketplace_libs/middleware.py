@@ -9,6 +9,7 @@ import structlog
 from .request_context import accept_request_id, request_id_var, user_id_var
 
 access_log = structlog.get_logger("marketplace.access")
+METRICS_PATH = "/metrics"
 
 
 class RequestIdMiddleware:
@@ -36,14 +37,21 @@ class RequestIdMiddleware:
     def _log(request, response, started, request_id):
         user = getattr(request, "user", None)
         user_id = str(user.pk) if getattr(user, "is_authenticated", False) else user_id_var.get()
-        access_log.info(
+        # Prometheus scrapes every few seconds: those lines only at debug level.
+        write = access_log.debug if request.path == METRICS_PATH else access_log.info
+        # ECS fields (logging_setup maps request_id, user_id and duration_ms to theirs). The path
+        # only: a query string may carry a token.
+        write(
             "request",
             request_id=request_id,
             user_id=user_id,
-            method=request.method,
-            path=request.path,
-            status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            **{
+                "http.request.method": request.method,
+                "url.path": request.path,
+                "http.response.status_code": response.status_code,
+                "client.ip": client_address(request),
+            },
         )
 
 

@@ -136,6 +136,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "CACHES": cache_settings(config, service),
         "CHANNEL_LAYERS": channel_layer_settings(config, service),
+        "EVENTS_PREFETCH": environ.Env().int("MARKETPLACE_EVENTS_PREFETCH", default=400),
         "ASGI_APPLICATION": "config.asgi.application",
         "LOGGING": logging_config(service, environ.Env().str("MARKETPLACE_LOG_LEVEL", default="INFO").upper()),
         "TEMPLATES": [

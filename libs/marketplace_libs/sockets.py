@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 import structlog
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.middleware import BaseMiddleware
 
@@ -66,6 +67,16 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         await self.on_open(user)
+
+    async def dispatch(self, message):
+        # Channels' own dispatch first runs close_old_connections() through sync_to_async -- a hop to
+        # the process's one thread-sensitive thread for every frame and every pushed message, all
+        # sockets queueing for it. These consumers touch the database only through
+        # database_sync_to_async, which closes stale connections in its own thread, around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code):
         if self.user is not None:

@@ -11,6 +11,7 @@ import structlog
 from django.test import Client
 
 from marketplace_libs import logging_setup, testing
+from marketplace_libs.logging_setup import flatten
 from marketplace_libs.request_context import accept_request_id, request_id_var
 
 API = "/api/libstest"
@@ -36,14 +37,15 @@ def json_log():
     root.addHandler(handler)
 
     def lines() -> list[dict]:
-        return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+        """Each line parsed, its ECS fields under their dotted names ("service.name")."""
+        return [flatten(json.loads(line)) for line in stream.getvalue().splitlines() if line.strip()]
 
     yield lines
     root.removeHandler(handler)
 
 
 def access_lines(lines: list[dict]) -> list[dict]:
-    return [line for line in lines if line.get("logger") == "marketplace.access"]
+    return [line for line in lines if line.get("log.logger") == "marketplace.access"]
 
 
 # --- the header ------------------------------------------------------------------------------
@@ -118,15 +120,17 @@ def test_one_json_access_line_per_request(client, json_log):
     assert len(lines) == 1
     line = lines[0]
     assert line["message"] == "request"
-    assert line["request_id"] == "log-me-1"
-    assert line["method"] == "GET"
-    assert line["path"] == "/healthz"
-    assert line["status"] == 200
-    assert line["service"] == "libstest"
-    assert line["level"] == "info"
-    assert isinstance(line["duration_ms"], (int, float))
-    assert line["timestamp"].endswith("Z")
-    assert line["user_id"] is None
+    assert line["trace.id"] == "log-me-1"
+    assert line["http.request.method"] == "GET"
+    assert line["url.path"] == "/healthz"
+    assert line["http.response.status_code"] == 200
+    assert line["service.name"] == "libstest"
+    assert line["log.level"] == "info"
+    assert line["event.dataset"] == "marketplace.access"
+    assert isinstance(line["event.duration"], int) and line["event.duration"] > 0  # nanoseconds
+    assert line["@timestamp"].endswith("Z")
+    assert line["ecs.version"]
+    assert "user.id" not in line  # nobody signed in
 
 
 def test_access_line_names_the_authenticated_user(client_for, json_log):
@@ -134,27 +138,28 @@ def test_access_line_names_the_authenticated_user(client_for, json_log):
     client_for(user_id=user_id).get(f"{API}/whoami", HTTP_X_REQUEST_ID="log-me-2")
 
     line = access_lines(json_log())[-1]
-    assert line["user_id"] == user_id
-    assert line["request_id"] == "log-me-2"
-    assert line["status"] == 200
+    assert line["user.id"] == user_id
+    assert line["trace.id"] == "log-me-2"
+    assert line["http.response.status_code"] == 200
 
 
 def test_access_line_of_a_failed_request(client, json_log):
     client.get(f"{API}/conflict", HTTP_X_REQUEST_ID="log-me-3")
     line = access_lines(json_log())[-1]
-    assert line["status"] == 409
-    assert line["path"] == f"{API}/conflict"
+    assert line["http.response.status_code"] == 409
+    assert line["url.path"] == f"{API}/conflict"
 
 
 def test_error_log_of_a_crash_carries_the_request_id(client, json_log):
     response = client.get(f"{API}/broken", HTTP_X_REQUEST_ID="crash-1")
     assert response.status_code == 500
 
-    errors = [line for line in json_log() if line.get("level") == "error"]
+    errors = [line for line in json_log() if line.get("log.level") == "error"]
     assert errors, "the crash must be logged"
-    assert errors[0]["request_id"] == "crash-1"
-    assert "RuntimeError" in errors[0]["exception"]
-    assert access_lines(json_log())[-1]["status"] == 500
+    assert errors[0]["trace.id"] == "crash-1"
+    assert errors[0]["error.type"] == "RuntimeError"
+    assert "RuntimeError" in errors[0]["error.stack_trace"]
+    assert access_lines(json_log())[-1]["http.response.status_code"] == 500
 
 
 def test_access_log_is_written_to_stdout_as_json():
@@ -167,14 +172,14 @@ def test_access_log_is_written_to_stdout_as_json():
     record = logging.LogRecord("some.library", logging.WARNING, __file__, 1, "plain %s line", ("stdlib",), None)
     token = request_id_var.set("stdlib-req")
     try:
-        formatted = json.loads(handler.formatter.format(record))
+        formatted = flatten(json.loads(handler.formatter.format(record)))
     finally:
         request_id_var.reset(token)
     assert formatted["message"] == "plain stdlib line"
-    assert formatted["logger"] == "some.library"
-    assert formatted["level"] == "warning"
-    assert formatted["request_id"] == "stdlib-req"
-    assert formatted["service"] == "libstest"
+    assert formatted["log.logger"] == "some.library"
+    assert formatted["log.level"] == "warning"
+    assert formatted["trace.id"] == "stdlib-req"
+    assert formatted["service.name"] == "libstest"
 
 
 def test_secrets_are_redacted(json_log):
@@ -184,5 +189,5 @@ def test_secrets_are_redacted(json_log):
     line = next(line for line in json_log() if line["message"] == "login_attempt")
     assert line["password"] == "[redacted]"
     assert line["token"] == "[redacted]"
-    assert line["email"] == "a@example.com"
+    assert line["user.email"] == "a@example.com"  # not a secret
     assert "hunter2" not in json.dumps(json_log())

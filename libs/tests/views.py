@@ -99,3 +99,18 @@ class RegisterSomeoneView(PublicView):
                 "date_joined": timezone.now().isoformat().replace("+00:00", "Z"),
             })
         return Response({"pk": event.pk, "id": event.envelope()["id"]}, status=201)
+
+
+class CarelessView(PublicView):
+    """Logs everything it was sent, as a careless debugging line would: the redaction must hold."""
+
+    def post(self, request):
+        import structlog
+
+        raw = request.body.decode()
+        structlog.get_logger("tests.careless").info(
+            "careless_debug", data=dict(request.data), headers=dict(request.headers),
+            full_path=request.get_full_path(), cookies=dict(request.COOKIES))
+        structlog.get_logger("tests.careless").warning(f"received {raw} with {request.headers.get('Authorization')} "
+                                                       f"signed {request.headers.get('X-Payment-Signature')}")
+        return Response({"ok": True})

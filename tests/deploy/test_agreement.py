@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-from pathlib import Path
+
 
 import pytest
 import yaml

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import redis
 
-from devtools.environment import e2e_environment
+from devtools.environment import e2e_environment, isolated_broker
 
 from .support import Platform
 
@@ -56,7 +56,8 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def platform(smtp_server):
-    env = e2e_environment()
+    # Its own empty vhost: the queues of earlier runs (and of the events suite's producers) stay out.
+    env = isolated_broker(e2e_environment(), "marketplace-e2e")
     env["MARKETPLACE_EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_server.port}"
     # Counters of earlier runs (throttles, revocations) must not leak into this one.
     redis.Redis.from_url(env["MARKETPLACE_REDIS_URL"]).flushdb()

@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from marketplace_libs.logging_setup import flatten
+
 from .support import PASSWORD, assert_problem
 
 
@@ -26,14 +28,16 @@ def test_the_request_id_reaches_every_log_on_the_way(platform, gateway, session)
     assert gateway.get("/api/auth/me", headers={**session.auth(), "X-Request-ID": mine}).status_code == 200
     deadline = time.monotonic() + 5  # nginx writes its line after the response has gone
     while True:
-        lines = [line for line in platform.log_path.read_text().splitlines() if mine in line]
-        services = {json.loads(line.split("| ", 1)[1])["service"] for line in lines}
+        # ECS lines (docs/observability.md), their fields under dotted names.
+        lines = [flatten(json.loads(line.split("| ", 1)[1]))
+                 for line in platform.log_path.read_text().splitlines() if mine in line]
+        services = {line["service.name"] for line in lines}
         if {"nginx", "gateway", "auth"} <= services or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     assert {"nginx", "gateway", "auth"} <= services, lines
-    auth_line = next(json.loads(line.split("| ", 1)[1]) for line in lines if '"service": "auth"' in line)
-    assert auth_line["user_id"] == session.id and auth_line["status"] == 200
+    auth_line = next(line for line in lines if line["service.name"] == "auth")
+    assert auth_line["user.id"] == session.id and auth_line["http.response.status_code"] == 200
 
 
 def test_platform_health_reports_every_service(gateway):

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE_DIR = Path(__file__).resolve().parent / "probe_project"
 sys.path[:0] = [str(ROOT), str(PROBE_DIR)]
 
-from devtools.environment import test_environment  # noqa: E402
+from devtools.environment import isolated_broker, test_environment  # noqa: E402
 
 
 def events_environment(*, name: str = "events", redis_db: int = 4, broker: bool = True) -> dict:
@@ -31,7 +31,10 @@ def events_environment(*, name: str = "events", redis_db: int = 4, broker: bool 
     })
     if not broker:
         env.pop("MARKETPLACE_BROKER_URL", None)
-    return env
+        return env
+    # A vhost of its own: the probe producers publish user.registered, which the platform's own
+    # (durable) queues on "/" would otherwise receive.
+    return isolated_broker(env, f"marketplace-{name}")
 
 
 class Fleet:

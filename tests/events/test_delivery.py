@@ -11,6 +11,8 @@ import time
 
 from django.core.cache import caches
 
+from marketplace_libs.logging_setup import flatten
+
 from conftest import CONSUMERS
 from harness import PROBE_DIR
 
@@ -41,10 +43,11 @@ def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
                                   "WHERE event_id = %s", [str(event.event_id)])
     assert rows == [("probe_producer", "req-correlation-check", "user.registered")]
     log = (fleet.log_dir / "probe_a-worker.log").read_text()
-    handled = [json.loads(line) for line in log.splitlines()
+    handled = [flatten(json.loads(line)) for line in log.splitlines()
                if str(event.event_id) in line and '"event_handled"' in line]
-    assert handled and handled[0]["correlation_id"] == "req-correlation-check"
-    assert handled[0]["request_id"] == "req-correlation-check"
+    # ECS lines (docs/observability.md): the correlation id is the request's trace id.
+    assert handled and handled[0]["marketplace.correlation_id"] == "req-correlation-check"
+    assert handled[0]["trace.id"] == "req-correlation-check"
 
 
 def test_a_redelivered_event_is_applied_once(fleet, publish):

@@ -21,17 +21,24 @@ import time
 import structlog
 from celery import bootsteps
 from celery.exceptions import Reject
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 from kombu import Consumer
 
+from .. import metrics
 from . import broker
 from .consumer import apply_events, checked_event, handle_envelope, handling_context, publisher_of_dead_letters
 
 log = structlog.get_logger("marketplace.events")
 
 BATCH_SIZE = 200
-PREFETCH = 400  # two batches in flight: the next one arrives while this one commits
+
+
+def prefetch() -> int:
+    """Messages the broker may hand over unacknowledged (settings.EVENTS_PREFETCH, by default two
+    batches: the next one arrives while this one commits; docs/performance.md has the measurements)."""
+    return int(getattr(settings, "EVENTS_PREFETCH", 2 * BATCH_SIZE))
 
 
 class EventBatch:
@@ -72,8 +79,10 @@ class EventBatch:
         # Logged once committed, so a line never claims an effect that was rolled back.
         now = timezone.now()
         for event in events:
+            outcome = "applied" if event.id in applied else "duplicate"
+            metrics.count_handled(event.type, outcome)
             with handling_context(event):
-                log.info("event_handled", outcome="applied" if event.id in applied else "duplicate",
+                log.info("event_handled", outcome=outcome,
                          batch=len(events), lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2))
         return len(applied)
 
@@ -83,6 +92,7 @@ class EventBatch:
         except Exception as error:  # noqa: BLE001 - undecodable: nothing to retry
             self.publish_dead_letter({"undecodable": message.body if isinstance(message.body, str) else repr(message.body)},
                                      error, attempts=0)
+            metrics.count_dead_letter(metrics.INVALID_EVENT_TYPE)
             message.ack()
             return
         try:
@@ -104,7 +114,7 @@ class EventsConsumerStep(bootsteps.ConsumerStep):
         self.batch = EventBatch(self.publish_dead_letter)
         queue = broker.events_queue(self.service, self.event_types)
         return [Consumer(channel, queues=[queue], callbacks=[self._on_message], accept=["json"],
-                         prefetch_count=PREFETCH)]
+                         prefetch_count=prefetch())]
 
     def start(self, c):
         self.hub = c.hub  # None with transports that have no event loop (the embedded one)

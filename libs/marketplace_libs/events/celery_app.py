@@ -9,11 +9,12 @@ A service's ``config/celery.py`` is two lines after ``django.setup()``::
 
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 from django.apps import apps as django_apps
 from django.conf import settings
 from kombu import Queue
 
+from .. import metrics
 from . import batch_consumer, broker, registry
 
 
@@ -57,7 +58,18 @@ def make_celery_app(service: str | None = None) -> Celery:
         batch_consumer.install(app, service, registry.subscriptions())
     # Each app's tasks.py, imported now: the worker and the beat must know the same task names.
     app.autodiscover_tasks([config.name for config in django_apps.get_app_configs()], force=True)
+    _export_worker_metrics(app, service)
     return app
+
+
+def _export_worker_metrics(app, service: str) -> None:
+    """The worker (not the beat) serves its event metrics on its own port (marketplace_libs.metrics)."""
+
+    def serve(sender=None, **_):
+        if getattr(sender, "app", None) is app:
+            metrics.serve("worker", service)
+
+    signals.worker_init.connect(serve, weak=False)
 
 
 def periodic_tasks() -> dict:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
+from .. import metrics
 from ..request_context import request_id_var
 from . import broker, catalogue, registry
 from .envelope import Event, MalformedEnvelope
@@ -49,7 +50,7 @@ def apply_events(events: list[Event]) -> set[str]:
         for event in events:
             if event.id in fresh_ids and event.id not in applied:
                 applied.add(event.id)
-                with handling_context(event):
+                with handling_context(event), metrics.timed_handlers(event.type):
                     for handler in registry.handlers_for(event.type):
                         handler(event)
     return applied
@@ -101,6 +102,7 @@ def handle_envelope(envelope: dict, *, publish_dead_letter) -> str:
     except (MalformedEnvelope, catalogue.InvalidEvent, catalogue.UnknownEventType) as error:
         # Retrying cannot make a malformed event valid.
         publish_dead_letter(envelope, error, attempts=0)
+        metrics.count_dead_letter(metrics.label_for(envelope))
         log.error("event_dead_lettered", reason="invalid", error=str(error), event_id=str(envelope.get("id", "")))
         return Outcome.DEAD_LETTERED
 
@@ -137,18 +139,22 @@ def _apply_with_retries(event: Event, envelope: dict, publish_dead_letter) -> st
             if time.monotonic() > infrastructure_deadline:
                 log.warning("event_requeued", reason="database unavailable", error=str(error))
                 raise Reject(str(error), requeue=True) from error
+            metrics.count_retry(event.type)
             time.sleep(_backoff_seconds(min(attempt, 5)))
             continue
         except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
             if attempt >= attempts:
                 publish_dead_letter(envelope, error, attempts=attempt)
+                metrics.count_dead_letter(event.type)
                 log.error("event_dead_lettered", reason="handler failed", attempts=attempt, error=repr(error))
                 return Outcome.DEAD_LETTERED
             delay = _backoff_seconds(attempt)
             log.warning("event_retry", attempt=attempt, retry_in_s=delay, error=repr(error))
+            metrics.count_retry(event.type)
             time.sleep(delay)
             continue
         outcome = Outcome.APPLIED if applied else Outcome.DUPLICATE
+        metrics.count_handled(event.type, outcome)
         log.info("event_handled", outcome=outcome, attempts=attempt,
                  duration_ms=round((time.perf_counter() - started) * 1000, 2),
                  lag_ms=round((timezone.now() - event.occurred_at).total_seconds() * 1000, 2))

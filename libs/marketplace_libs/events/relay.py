@@ -25,6 +25,7 @@ from django.utils import timezone
 from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
 
+from .. import metrics
 from . import broker
 from .confirms import BrokerRefused, ConfirmedBatchPublisher
 from .models import OutboxEvent
@@ -64,6 +65,7 @@ class OutboxRelay:
     # --- the loop ----------------------------------------------------------------------------
 
     def run(self) -> None:
+        metrics.serve("relay", self.service)
         while not self.stop.is_set():
             try:
                 self._run_as_leader()
@@ -89,6 +91,8 @@ class OutboxRelay:
         close_old_connections()
         started = time.perf_counter()
         rows = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[: self.batch_size])
+        # The oldest row waiting is the first one: its age is the outbox's lag.
+        metrics.set_outbox_lag((timezone.now() - rows[0].occurred_at).total_seconds() if rows else 0.0)
         if not rows:
             return 0
         confirmed: list[int] = []
@@ -113,6 +117,9 @@ class OutboxRelay:
             if confirmed:
                 confirmed_at = time.perf_counter()
                 OutboxEvent.objects.filter(id__in=confirmed).update(published_at=timezone.now())
+                metrics.count_published(row.event_type for row in rows[: len(confirmed)])
+                if len(confirmed) == len(rows) < self.batch_size:
+                    metrics.set_outbox_lag(0.0)  # nothing else was waiting
                 log.debug("relay_batch_sent", size=len(confirmed),
                           confirm_ms=round((confirmed_at - started) * 1000, 2),
                           total_ms=round((time.perf_counter() - started) * 1000, 2))

@@ -11,7 +11,7 @@ from django.conf import settings
 from marketplace_libs.errors import DomainError, RateLimited
 from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required
 
-from . import presence, realtime, selectors, services
+from . import metrics, presence, realtime, selectors, services
 
 
 class ChatConsumer(JsonFrameConsumer):
@@ -19,8 +19,10 @@ class ChatConsumer(JsonFrameConsumer):
         await self.channel_layer.group_add(realtime.user_group(user.id), self.channel_name)
         await database_sync_to_async(presence.mark_online, thread_sensitive=False)(user.id, self.channel_name)
         self.heartbeat = asyncio.ensure_future(self._keep_present())
+        metrics.SOCKETS_OPEN.inc()
 
     async def on_close(self):
+        metrics.SOCKETS_OPEN.dec()
         self.heartbeat.cancel()
         await self.channel_layer.group_discard(realtime.user_group(self.user.id), self.channel_name)
         await database_sync_to_async(presence.mark_offline, thread_sensitive=False)(self.user.id, self.channel_name)
@@ -44,7 +46,8 @@ class ChatConsumer(JsonFrameConsumer):
 
     async def frame_typing(self, frame):
         conversation_id = _uuid(required(frame, "conversation_id"), "conversation_id")
-        conversation = await database_sync_to_async(selectors.conversation_for)(conversation_id, self.user.id)
+        conversation = await database_sync_to_async(selectors.conversation_for, thread_sensitive=False)(
+            conversation_id, self.user.id)
         if conversation is None:
             raise FrameError("not_found", "No such conversation.")
         await realtime.push_async([conversation.other(self.user.id)], {
@@ -56,8 +59,11 @@ class ChatConsumer(JsonFrameConsumer):
                          message_id=required(frame, "message_id"))
 
     async def _call(self, service, **arguments):
+        # Not thread_sensitive: a consumer has no ThreadSensitiveContext, so thread-sensitive calls of
+        # every socket of the process would queue for one thread (one send at a time, process-wide).
+        # Each call is its own transaction; a socket's frames are still handled one after another.
         try:
-            await database_sync_to_async(service)(**arguments)
+            await database_sync_to_async(service, thread_sensitive=False)(**arguments)
         except RateLimited as error:
             raise FrameError("rate_limited", error.detail) from None
         except DomainError as error:

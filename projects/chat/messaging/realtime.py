@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -11,13 +13,11 @@ def user_group(user_id) -> str:
 
 
 def push(user_ids, frame: dict) -> None:
-    """From synchronous code (a service, after commit)."""
-    layer = get_channel_layer()
-    for user_id in user_ids:
-        async_to_sync(layer.group_send)(user_group(user_id), {"type": "chat.frame", "frame": frame})
+    """From synchronous code (a service, after commit): one trip to the event loop for all the users."""
+    async_to_sync(push_async)(user_ids, frame)
 
 
 async def push_async(user_ids, frame: dict) -> None:
     layer = get_channel_layer()
-    for user_id in user_ids:
-        await layer.group_send(user_group(user_id), {"type": "chat.frame", "frame": frame})
+    message = {"type": "chat.frame", "frame": frame}
+    await asyncio.gather(*(layer.group_send(user_group(user_id), message) for user_id in user_ids))

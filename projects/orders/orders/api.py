@@ -1,6 +1,7 @@
 """The order HTTP API: parse, call a service or selector, render."""
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -16,8 +17,14 @@ from .payments import webhook
 from .serializers import CancelInput, MessageInput, OrderListParams, OrderOutput, OrderSummaryOutput, PlaceOrderInput
 
 
-def _render(order_id, user_id) -> dict:
-    return OrderOutput(selectors.order_for_party(order_id, user_id)).data
+def _render(order) -> dict:
+    """The order a service call has just written and returned, with its timeline.
+
+    The service found it as the caller's (buyer or seller) and its state is what was just committed,
+    so it is rendered as it is, without reading it again: only the timeline is read.
+    """
+    prefetch_related_objects([order], "timeline")
+    return OrderOutput(order).data
 
 
 class OrdersView(APIView):
@@ -33,7 +40,7 @@ class OrdersView(APIView):
     @extend_schema(request=PlaceOrderInput, responses={201: OrderOutput})
     def post(self, request):
         order = services.place_order(buyer_id=request.user.id, **validated_input(PlaceOrderInput, request))
-        return Response(_render(order.pk, request.user.id), status=status.HTTP_201_CREATED)
+        return Response(_render(order), status=status.HTTP_201_CREATED)
 
 
 class OrderView(APIView):
@@ -48,30 +55,30 @@ class OrderView(APIView):
 class DeliverView(APIView):
     @extend_schema(request=MessageInput, responses={200: OrderOutput})
     def post(self, request, order_id):
-        services.deliver(order_id=order_id, user_id=request.user.id, **validated_input(MessageInput, request))
-        return Response(_render(order_id, request.user.id))
+        order = services.deliver(order_id=order_id, user_id=request.user.id,
+                                 **validated_input(MessageInput, request))
+        return Response(_render(order))
 
 
 class RequestRevisionView(APIView):
     @extend_schema(request=MessageInput, responses={200: OrderOutput})
     def post(self, request, order_id):
-        services.request_revision(order_id=order_id, user_id=request.user.id,
-                                  **validated_input(MessageInput, request))
-        return Response(_render(order_id, request.user.id))
+        order = services.request_revision(order_id=order_id, user_id=request.user.id,
+                                          **validated_input(MessageInput, request))
+        return Response(_render(order))
 
 
 class AcceptView(APIView):
     @extend_schema(request=None, responses={200: OrderOutput})
     def post(self, request, order_id):
-        services.accept(order_id=order_id, user_id=request.user.id)
-        return Response(_render(order_id, request.user.id))
+        return Response(_render(services.accept(order_id=order_id, user_id=request.user.id)))
 
 
 class CancelView(APIView):
     @extend_schema(request=CancelInput, responses={200: OrderOutput})
     def post(self, request, order_id):
-        services.cancel(order_id=order_id, user_id=request.user.id, **validated_input(CancelInput, request))
-        return Response(_render(order_id, request.user.id))
+        order = services.cancel(order_id=order_id, user_id=request.user.id, **validated_input(CancelInput, request))
+        return Response(_render(order))
 
 
 class PaymentWebhookView(APIView):

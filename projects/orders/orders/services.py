@@ -18,7 +18,7 @@ from django.utils import timezone
 from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from marketplace_libs.events.publishing import publish
 
-from . import lifecycle, payments
+from . import lifecycle, metrics, payments
 from .models import Listing, ListedPackage, Order, OrderStatus, PaymentStatus, PaymentWebhookEvent, TimelineEntry
 from .payments.webhook import ProviderEvent
 
@@ -59,12 +59,13 @@ def record_listing_deleted(*, gig_id: str, seller_id: str, deleted_at: str) -> N
 # --- placing an order ------------------------------------------------------------------------
 
 def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Order:
-    listing = Listing.objects.filter(pk=gig_id).first()
+    # The package with its gig in one query; the gig alone only to say why there is no such package.
+    offer = ListedPackage.objects.select_related("listing").filter(listing_id=gig_id, tier=package).first()
+    listing = offer.listing if offer is not None else Listing.objects.filter(pk=gig_id).first()
     if listing is None or not listing.on_sale:
         raise InvalidInput.on("gig_id", "No gig on sale has this id.")
     if str(listing.seller_id) == str(buyer_id):
         raise Forbidden("Sellers cannot order their own gigs.")
-    offer = listing.packages.filter(tier=package).first()
     if offer is None:
         raise InvalidInput.on("package", f"This gig has no '{package}' package.")
     order_id = uuid.uuid4()
@@ -82,6 +83,7 @@ def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Or
             revisions_allowed=offer.revisions, payment_provider=payment.provider, payment_id=payment.payment_id)
         _note(order, "placed", actor_id=buyer_id, message=f"Ordered the {offer.tier} package.")
         _publish("order.placed", order, placed_at=_iso(order.created_at))
+        metrics.count_on_commit(metrics.ORDERS_PLACED)
     return order
 
 
@@ -190,6 +192,7 @@ def _payment_succeeded(order: Order) -> None:
         order.due_at = order.paid_at + timedelta(days=order.delivery_days)
         _move(order, "pay", actor_id=None, note="Payment received.",
               event={"paid_at": _iso(order.paid_at), "due_at": _iso(order.due_at)})
+        metrics.count_on_commit(metrics.ORDERS_PAID)
     elif order.status == OrderStatus.CANCELLED and order.payment_status in (PaymentStatus.PENDING,
                                                                           PaymentStatus.FAILED):
         # The buyer cancelled while the payment was on its way: the money goes straight back.
@@ -240,6 +243,7 @@ def _complete(order: Order, name: str, *, actor_id, by: str, message: str = "Acc
     order.completed_at = at or timezone.now()
     _move(order, name, actor_id=actor_id, note=message, at=at,
           event={"completed_at": _iso(order.completed_at), "by": by})
+    metrics.count_on_commit(metrics.ORDERS_COMPLETED)
 
 
 def _cancel(order: Order, name: str, *, actor_id, reason: str, by: str) -> None:

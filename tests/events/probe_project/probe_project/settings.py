@@ -7,5 +7,4 @@ globals().update(service_settings(os.environ.get("PROBE_SERVICE", "probe_a"),
 
 PROBE_SLOW_SECONDS = float(os.environ.get("PROBE_SLOW_SECONDS", "4"))
 EVENTS_RETRY_BASE_SECONDS = float(os.environ.get("EVENTS_RETRY_BASE_SECONDS", "0.05"))
-EVENTS_PREFETCH_MULTIPLIER = int(os.environ.get("EVENTS_PREFETCH_MULTIPLIER", "16"))
 PROBE_SUBSCRIBES = os.environ.get("PROBE_SUBSCRIBES", "1") == "1"
