@@ -64,3 +64,11 @@ def running_platform(env: dict):
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def percentile(values, fraction: float) -> float:
+    """The ``fraction`` percentile of ``values`` (nearest rank); NaN when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

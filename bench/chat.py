@@ -60,7 +60,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 
-from _platform import ROOT, bench_environment
+from _platform import ROOT, bench_environment, percentile
 
 CHAT_DIR = ROOT / "projects" / "chat"
 SETTINGS_DIR = Path(__file__).resolve().parent / "chat_service"
@@ -514,13 +514,6 @@ class Clients:
 
 
 # --- one phase -------------------------------------------------------------------------------------
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
-
-
 def database_check(env: dict, client_ids: list[str]) -> dict:
     with psycopg.connect(server_url(env, DATABASE)) as connection:
         rows = dict(connection.execute(

@@ -30,6 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "events")
 
 from harness import Fleet, events_environment  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _platform import percentile  # noqa: E402
+
 ENV = events_environment(name="bench-events", redis_db=6)
 os.environ.update(ENV)
 os.environ.update(PROBE_SERVICE="probe_producer", PROBE_SUBSCRIBES="0", DJANGO_SETTINGS_MODULE="probe_project.settings")
@@ -85,11 +88,6 @@ def span_seconds(fleet: Fleet, event_ids: list[str]) -> float:
         first = start if first is None else min(first, start)
         last = end if last is None else max(last, end)
     return (last - first).total_seconds()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))]
-
 
 def throughput_phase(fleet: Fleet, count: int) -> dict:
     prefix = f"burst{int(time.time())}"

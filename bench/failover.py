@@ -51,6 +51,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
+from _platform import percentile  # noqa: E402
+from devtools.environment import drop_vhost, fresh_vhost, with_vhost  # noqa: E402
+
 WEB_NAMES = ("nginx", "gateway", "auth", "users", "users-2", "users-relay")
 WEB_VHOST = "bench_failover"
 EVENTS_VHOST = "bench_failover_events"
@@ -60,28 +63,6 @@ PASSWORD = "failover-Drill-9f3k2"
 
 
 # --- shared helpers ------------------------------------------------------------------------------
-
-def rabbitmqctl(*arguments: str, check: bool = True) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True)
-
-
-def fresh_vhost(name: str) -> None:
-    rabbitmqctl("delete_vhost", name, check=False)
-    rabbitmqctl("add_vhost", name)
-    rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-
-
-def with_vhost(url: str, vhost: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", parts.query, ""))
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
 
 def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
     if process.poll() is None:
@@ -402,7 +383,7 @@ def web_phase(args) -> dict:
         retried = upstream_retries(log_dir / "nginx.log")
     finally:
         platform.stop_all()
-        rabbitmqctl("delete_vhost", WEB_VHOST, check=False)
+        drop_vhost(WEB_VHOST)
 
     by_method = collections.defaultdict(list)
     failures = collections.Counter()
@@ -513,7 +494,7 @@ def events_phase(args) -> dict:
                                       "max_ms": round(float(worst), 1)}
     finally:
         fleet.stop_all()
-        rabbitmqctl("delete_vhost", EVENTS_VHOST, check=False)
+        drop_vhost(EVENTS_VHOST)
     result = {"events": len(event_ids), "published_in_s": round(published, 1),
               "events_per_s": round(len(event_ids) / published), "killed": worker,
               "killed_at_s": round(marks.get("kill", 0), 1), "restarted_at_s": round(marks.get("restart", 0), 1),

@@ -47,7 +47,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 import psycopg
 
-from _platform import ROOT, bench_environment
+from _platform import ROOT, bench_environment, percentile
 
 GIGS_DIR = ROOT / "projects" / "gigs"
 DATABASE_PREFIX = "bench_search_marketplace_"
@@ -533,12 +533,6 @@ class CpuMeter:
                 "client": 1000 * client / requests,
                 "other": 1000 * max(0.0, machine - service - postgres - client) / requests,
                 "busy": machine / wall / (os.cpu_count() or 1)}
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
 
 def load(base_url: str, make_params, categories, *, clients: int, seconds: float, seed: int,
          meter: CpuMeter | None = None) -> dict:

@@ -54,7 +54,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from _platform import ROOT, bench_environment
+from _platform import ROOT, bench_environment, percentile
+from devtools.environment import drop_vhost, fresh_vhost, with_vhost
 
 ORDERS_DIR = ROOT / "projects" / "orders"
 SETTINGS_DIR = Path(__file__).resolve().parent / "orders_service"
@@ -148,15 +149,6 @@ def seed(env: dict, gigs: list[dict]) -> None:
     output = manage({**env, "BENCH_GIGS": json.dumps(gigs)}, "shell", "-c", SEED_SCRIPT)
     listings, packages = output.strip().splitlines()[-1].split()  # after any log lines
     assert int(listings) == len(gigs) and int(packages) == 3 * len(gigs), (listings, packages)
-
-
-def rabbitmqctl(*arguments: str, check: bool = True) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True)
-
-
-def with_vhost(url: str, vhost: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", parts.query, ""))
 
 
 def free_port() -> int:
@@ -372,12 +364,6 @@ def run_phase(buyers: list[Buyer], total: int, *, record: bool, meter: CpuMeter 
     return {"orders": total, "seconds": elapsed, "orders_per_s": total / elapsed,
             "cpu": cpu}
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 # --- what the database says ---------------------------------------------------------------------------
 
 def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
@@ -503,10 +489,7 @@ def main() -> None:
     )
     if relay:
         # A vhost of its own: other copies of the platform have queues bound to order.* on "/".
-        rabbitmqctl("delete_vhost", VHOST, check=False)
-        rabbitmqctl("add_vhost", VHOST)
-        rabbitmqctl("set_permissions", "-p", VHOST, urlsplit(env["MARKETPLACE_BROKER_URL"]).username or "guest",
-                    ".*", ".*", ".*")
+        fresh_vhost(VHOST, user=urlsplit(env["MARKETPLACE_BROKER_URL"]).username or "guest")
         env["MARKETPLACE_BROKER_URL"] = with_vhost(env["MARKETPLACE_BROKER_URL"], VHOST)
 
     try:
@@ -528,7 +511,7 @@ def main() -> None:
         statements = None if args.no_queries else trace_queries(env, key, sellers[0], gigs[0]["gig_id"])
     finally:
         if relay:
-            rabbitmqctl("delete_vhost", VHOST, check=False)
+            drop_vhost(VHOST)
 
     timings = {call: [value for buyer in buyers for value in buyer.timings[call]] for call in CALLS}
     figures = {call: {"p50": percentile(values, 0.50), "p95": percentile(values, 0.95),

@@ -81,28 +81,34 @@ def with_vhost(url: str, vhost: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", parts.query, ""))
 
 
-def fresh_vhost(name: str) -> bool:
-    """Recreate RabbitMQ virtual host ``name``, empty, for guest: a test run or a benchmark then shares
-    no exchange or queue with a developer's platform or an earlier run (durable queues outlive their
-    consumers and would receive every event published meanwhile). False when rabbitmqctl is missing."""
-    import shutil
+def _rabbitmqctl(*arguments: str, check: bool = True) -> None:
     import subprocess
+
+    subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True, timeout=60)
+
+
+def fresh_vhost(name: str, *, user: str = "guest") -> bool:
+    """Recreate RabbitMQ virtual host ``name``, empty, for ``user``: a test run or a benchmark then
+    shares no exchange or queue with a developer's platform or an earlier run (durable queues outlive
+    their consumers and would receive every event published meanwhile). False when rabbitmqctl is missing."""
+    import shutil
 
     if shutil.which("rabbitmqctl") is None:
         return False
-
-    def run(*arguments: str, check: bool = True) -> None:
-        subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True, timeout=60)
-
-    run("delete_vhost", name, check=False)
-    run("add_vhost", name)
-    run("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    drop_vhost(name)
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
     return True
+
+
+def drop_vhost(name: str) -> None:
+    """Delete RabbitMQ virtual host ``name`` and everything in it, if it is there."""
+    _rabbitmqctl("delete_vhost", name, check=False)
 
 
 def isolated_broker(env: dict, vhost: str) -> dict:
     """``env`` with its broker on a fresh vhost of its own (unchanged when that cannot be made)."""
     url = env.get("MARKETPLACE_BROKER_URL")
-    if url and url.startswith("amqp") and fresh_vhost(vhost):
+    if url and url.startswith("amqp") and fresh_vhost(vhost, user=urlsplit(url).username or "guest"):
         env = {**env, "MARKETPLACE_BROKER_URL": with_vhost(url, vhost)}
     return env
