@@ -30,8 +30,8 @@ per second for --seconds, each from a random participant of a random conversatio
 Then the ramp (unless --no-ramp): --ramp-seconds at each --ramp rate in turn until p99 exceeds
 100 ms, anything is lost, or the deliveries lag (the last one arrives more than a second after the
 last send); the highest rate that passed is what one process sustains. After each phase the bench
-waits for the service's backlog to clear (no delivery for 3 s) before the next. --layer pubsub runs
-the same service on channels_redis's pub/sub layer instead (bench settings only), for comparison.
+waits for the service's backlog to clear (no delivery for 3 s) before the next. --layer core runs
+the same service on channels_redis's core layer instead (bench settings only), for comparison.
 Targets (issue 8): at --rate, p50 <= 20 ms, p99 <= 100 ms, nothing lost or duplicated. Exit status
 0 when met.
 """
@@ -576,8 +576,8 @@ def main() -> None:
                         help="comma-separated rates of the ramp, tried in order until one fails")
     parser.add_argument("--no-ramp", action="store_true")
     parser.add_argument("--clients", type=int, default=1, help="load-generator processes")
-    parser.add_argument("--layer", choices=["core", "pubsub"], default="core",
-                        help="channel layer: core = config.settings (RedisChannelLayer), pubsub = RedisPubSubChannelLayer")
+    parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub",
+                        help="channel layer: pubsub = config.settings (RedisPubSubChannelLayer), core = RedisChannelLayer")
     parser.add_argument("--no-compression", action="store_true",
                         help="do not offer permessage-deflate (browsers do)")
     args = parser.parse_args()

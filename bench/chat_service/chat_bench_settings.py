@@ -21,11 +21,12 @@ def bench_key_source():
     return JWKSKeySource(lambda: document)
 
 
-# bench/chat.py --layer pubsub: the same service on channels_redis's pub/sub layer instead of the core
-# layer of config.settings, to compare what delivery costs on each. Pub/sub channel names are global to
-# the Redis server (not per database), hence a prefix of the bench's own.
-if os.environ.get("MARKETPLACE_BENCH_CHANNEL_LAYER") == "pubsub":
+# bench/chat.py --layer core: the same service on channels_redis's core layer instead of the pub/sub
+# layer of config.settings, to compare what delivery costs on each (docs/performance.md, Chat).
+if os.environ.get("MARKETPLACE_BENCH_CHANNEL_LAYER") == "core":
     CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [MARKETPLACE_REDIS_URL], "prefix": "bench-chat:"},  # noqa: F405
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [MARKETPLACE_REDIS_URL], "prefix": "bench-chat:", "capacity": 1000,  # noqa: F405
+                   "expiry": 30},
     }}
+

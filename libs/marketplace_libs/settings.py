@@ -102,13 +102,21 @@ def email_settings(config: PlatformConfig) -> dict:
 
 
 def channel_layer_settings(config: PlatformConfig, service: str) -> dict:
-    """Channels' layer: Redis when configured (processes of one service reach each other's sockets),
-    else in memory (then the service must run as one process)."""
+    """Channels' layer: Redis pub/sub when configured (processes of one service reach each other's
+    sockets), else in memory (then the service must run as one process).
+
+    Pub/sub rather than channels_redis's core layer (docs/decisions.md, 35): a push is fire-and-forget
+    either way (the core layer drops it silently once a process's channel is at capacity), and pub/sub
+    delivers ~6 times as many per CPU second. Every frame pushed is also stored or recomputable, so a
+    socket that misses one catches up from the REST API. Pub/sub channel names are global to the Redis
+    server, not per database, so the prefix carries the database: two platforms on one server (a
+    developer's and the tests') stay apart."""
     if not config.redis_url:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    database = urlsplit(config.redis_url).path.strip("/") or "0"
     return {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [config.redis_url], "prefix": f"marketplace:{service}:", "capacity": 1000, "expiry": 30},
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [config.redis_url], "prefix": f"marketplace:{database}:{service}:"},
     }}
 
 
