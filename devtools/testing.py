@@ -19,17 +19,27 @@ from marketplace_libs.topology import REPO_ROOT, present_services
 from . import environment
 
 
-def suites() -> dict[str, tuple[Path, list[str]]]:
+# The embedded default (nothing configured: SQLite, in-memory channel layer and caches): what `up`
+# runs on a machine with no servers.
+EMBEDDED = {"MARKETPLACE_DATABASE_URL": "", "MARKETPLACE_REDIS_URL": "", "MARKETPLACE_BROKER_URL": ""}
+
+
+def suites() -> dict[str, tuple[Path, list[str], dict[str, str]]]:
+    """name -> (directory, pytest paths, environment overrides)."""
     found = {
-        "libs": (REPO_ROOT / "libs", ["tests"]),
-        "gateway": (REPO_ROOT / "gateway", ["edge/tests"]),
+        "libs": (REPO_ROOT / "libs", ["tests"], {}),
+        "gateway": (REPO_ROOT / "gateway", ["edge/tests"], {}),
     }
     for spec in present_services():
-        found[spec.name] = (spec.project_dir, ["."])
-    found["events"] = (REPO_ROOT / "tests" / "events", ["."])
+        found[spec.name] = (spec.project_dir, ["."], {})
+    # The statements written in SQL rather than through the ORM (the outbox insert, the inbox, the chat
+    # send) run on SQLite as well: their suites again, on the embedded default.
+    found["libs-embedded"] = (REPO_ROOT / "libs", ["tests"], EMBEDDED)
+    found["chat-embedded"] = (REPO_ROOT / "projects" / "chat", ["."], EMBEDDED)
+    found["events"] = (REPO_ROOT / "tests" / "events", ["."], {})
     # The deployment files (compose/), checked offline against their schemas and `up` (seconds).
-    found["deploy"] = (REPO_ROOT / "tests" / "deploy", ["."])
-    found["e2e"] = (REPO_ROOT, ["tests/e2e"])
+    found["deploy"] = (REPO_ROOT / "tests" / "deploy", ["."], {})
+    found["e2e"] = (REPO_ROOT, ["tests/e2e"], {})
     return found
 
 
@@ -65,11 +75,15 @@ def run(targets: list[str], *, pytest_args: str = "") -> int:
     failed_suites = []
     with tempfile.TemporaryDirectory() as reports:
         for name in targets or list(available):
-            directory, paths = available[name]
+            directory, paths, overrides = available[name]
             report = Path(reports) / f"{name}.xml"
             print(f"\n===== {name} =====", flush=True)
             command = [sys.executable, "-m", "pytest", *paths, f"--junitxml={report}", *shlex.split(pytest_args)]
-            code = subprocess.run(command, cwd=directory, env=env).returncode
+            suite_env = {**env, **overrides}
+            if overrides:
+                # Its own SQLite files and caches, not a developer's platform's.
+                suite_env["MARKETPLACE_VAR_DIR"] = str(Path(reports) / f"{name}-var")
+            code = subprocess.run(command, cwd=directory, env=suite_env).returncode
             counts = _counts(report)
             totals = [total + count for total, count in zip(totals, counts)]
             if code != 0 or counts[0] == 0:
