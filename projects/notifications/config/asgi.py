@@ -14,3 +14,7 @@ application = ProtocolTypeRouter({
     "http": django_application,
     "websocket": TokenAuthMiddleware(URLRouter(websocket_urlpatterns)),
 })
+
+from marketplace_libs.runtime import settle_heap  # noqa: E402
+
+settle_heap()
