@@ -4,11 +4,16 @@ The token comes as ``?token=`` (browsers cannot set headers on a WebSocket hands
 verified like any access token, revocation included. A refused socket is accepted and then closed
 with 4401: a browser cannot read the status of a refused handshake, but it can read a close code.
 Frames are JSON text; a bad frame gets ``{"type": "error", "code", "detail"}`` and the socket stays open.
+A socket lives no longer than its token: once the token expires or is revoked (sign-out, a password
+change, a deactivated account) the socket is closed with 4401 too, and the client reconnects with a
+fresh token.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from urllib.parse import parse_qs
 
 import structlog
@@ -16,7 +21,9 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.middleware import BaseMiddleware
+from django.conf import settings
 
+from . import revocation
 from .authentication import TokenUser
 from .tokens import TokenRejected, get_verifier
 
@@ -67,6 +74,26 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         await self.on_open(user)
+        self._token_watch = asyncio.ensure_future(self._close_when_token_ends(user))
+
+    async def _close_when_token_ends(self, user: TokenUser) -> None:
+        # The revocation store is looked at every SOCKET_TOKEN_RECHECK_SECONDS (a Redis lookup per
+        # socket and interval), and the socket is closed when the token expires, whichever comes first.
+        interval = getattr(settings, "SOCKET_TOKEN_RECHECK_SECONDS", 30)
+        token = user.token
+        while True:
+            remaining = token.expires_at - time.time()
+            if remaining <= 0:
+                reason = "token_expired"
+                break
+            await asyncio.sleep(min(interval, remaining))
+            revoked = await sync_to_async(revocation.is_revoked, thread_sensitive=False)(
+                jti=token.jti, user_id=token.user_id, issued_at=token.issued_at)
+            if revoked:
+                reason = "token_revoked"
+                break
+        log.info("socket_closed", reason=reason)
+        await self.close(code=UNAUTHORIZED)
 
     async def dispatch(self, message):
         # Channels' own dispatch first runs close_old_connections() through sync_to_async -- a hop to
@@ -79,6 +106,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code):
+        watch = getattr(self, "_token_watch", None)
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
         if self.user is not None:
             await self.on_close()
 

@@ -30,6 +30,23 @@ def test_a_revoked_token_closes_with_4401(sockets, person):
     assert sockets(a.token).closed_with() == 4401
 
 
+def test_an_open_socket_is_closed_with_4401_once_its_token_is_revoked(sockets, person, settings):
+    settings.SOCKET_TOKEN_RECHECK_SECONDS = 0.2
+    a, b = person(), person()
+    a_socket, b_socket = sockets(a.token), sockets(b.token)
+    claims = tokens.get_verifier().verify(a.token)
+    revocation.revoke_token(claims.jti, time.time() + 900)  # a's sign-out
+    assert a_socket.closed_with() == 4401
+    assert b_socket.nothing_more(timeout=0.5)  # the others' sockets stay open
+
+
+def test_an_open_socket_is_closed_with_4401_when_its_token_expires(sockets, person, trust_test_key):
+    a = person()
+    socket = sockets(testing.mint_token(user_id=a.id, username=a.username, lifetime=1))
+    assert socket.nothing_more(timeout=0.3)
+    assert socket.closed_with() == 4401
+
+
 def test_two_users_talk_and_every_tab_of_the_sender_gets_the_echo(sockets, person):
     a, b = person(), person()
     conversation = conversation_between(a, b)
