@@ -127,7 +127,10 @@ class GigRating(models.Model):
 
     review_id = models.UUIDField(primary_key=True)
     gig_id = models.UUIDField(db_index=True)
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(null=True, help_text="Unknown when review.hidden came first.")
+    # Kept, not deleted, when staff hide the review: review.created told again afterwards (a replay, a
+    # late delivery) then finds the row and still does not count.
+    hidden = models.BooleanField(default=False)
 
 
 class GigSale(models.Model):

@@ -207,13 +207,14 @@ def record_review(*, review_id, gig_id, rating: int) -> None:
 
 
 def forget_review(*, review_id, gig_id) -> None:
-    """``review.hidden``: staff took the review down; it no longer counts."""
-    GigRating.objects.filter(review_id=review_id).delete()
+    """``review.hidden``: staff took the review down; it no longer counts, even if told again later."""
+    GigRating.objects.bulk_create([GigRating(review_id=review_id, gig_id=gig_id, rating=None, hidden=True)],
+                                  update_conflicts=True, unique_fields=["review_id"], update_fields=["hidden"])
     _refresh_rating(gig_id)
 
 
 def _refresh_rating(gig_id) -> None:
-    ratings = GigRating.objects.filter(gig_id=gig_id).aggregate(count=Count("pk"), total=Sum("rating"))
+    ratings = GigRating.objects.filter(gig_id=gig_id, hidden=False).aggregate(count=Count("pk"), total=Sum("rating"))
     Gig.objects.filter(pk=gig_id).update(rating_count=ratings["count"],
                                          rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))
     search.gigs_changed([gig_id])

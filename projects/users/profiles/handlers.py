@@ -21,7 +21,8 @@ def count_review(event):
 
 @handles("review.hidden")
 def uncount_review(event):
-    services.forget_review(review_id=event.data["review_id"], seller_id=event.data["seller_id"])
+    services.forget_review(review_id=event.data["review_id"], seller_id=event.data["seller_id"],
+                           hidden_at=event.datetime("hidden_at"))
 
 
 @handles("order.completed")

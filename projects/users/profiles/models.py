@@ -85,8 +85,11 @@ class SellerRating(models.Model):
 
     review_id = models.UUIDField(primary_key=True)
     seller_id = models.UUIDField(db_index=True)
-    rating = models.PositiveSmallIntegerField()
+    rating = models.PositiveSmallIntegerField(null=True, help_text="Unknown when review.hidden came first.")
     created_at = models.DateTimeField()
+    # Kept, not deleted, when staff hide the review: review.created told again afterwards (a replay, a
+    # late delivery) then finds the row and still does not count.
+    hidden = models.BooleanField(default=False)
 
 
 class CompletedSale(models.Model):

@@ -229,9 +229,12 @@ def record_review(*, review_id, seller_id, rating: int, created_at: datetime) ->
     _refresh_stats(seller_id)
 
 
-def forget_review(*, review_id, seller_id) -> None:
-    """``review.hidden``: staff took the review down; it no longer counts."""
-    SellerRating.objects.filter(review_id=review_id).delete()
+def forget_review(*, review_id, seller_id, hidden_at: datetime) -> None:
+    """``review.hidden``: staff took the review down; it no longer counts, even if told again later."""
+    SellerRating.objects.bulk_create(
+        [SellerRating(review_id=review_id, seller_id=seller_id, rating=None, created_at=hidden_at, hidden=True)],
+        update_conflicts=True, unique_fields=["review_id"], update_fields=["hidden"],
+    )
     _refresh_stats(seller_id)
 
 
@@ -242,7 +245,8 @@ def record_completed_sale(*, order_id, seller_id, completed_at: datetime) -> Non
 
 
 def _refresh_stats(seller_id) -> None:
-    ratings = SellerRating.objects.filter(seller_id=seller_id).aggregate(count=Count("pk"), total=Sum("rating"))
+    ratings = SellerRating.objects.filter(seller_id=seller_id, hidden=False).aggregate(count=Count("pk"),
+                                                                                      total=Sum("rating"))
     Profile.objects.filter(pk=seller_id).update(
         rating_count=ratings["count"],
         rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]),

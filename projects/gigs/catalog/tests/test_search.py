@@ -176,3 +176,26 @@ def _sale(gig_id: str) -> dict:
     return {"order_id": str(uuid.uuid4()), "gig_id": gig_id, "buyer_id": str(uuid.uuid4()),
             "seller_id": str(uuid.uuid4()), "price": "10.00", "currency": "USD", "completed_at": "2026-05-19T18:30:00Z",
             "package": "basic", "title": "A gig", "by": "buyer"}
+
+
+def _hidden(review: dict) -> dict:
+    return {"review_id": review["review_id"], "order_id": review["order_id"], "gig_id": review["gig_id"],
+            "seller_id": review["seller_id"], "reason": "abusive", "hidden_at": "2026-05-21T09:00:00Z", **RATINGS}
+
+
+def test_a_hidden_review_stops_counting_even_when_told_again_or_late(make_gig):
+    gig = make_gig("I will write product descriptions for your shop", price="30.00")
+    kept, hidden = _review(gig["id"], 5), _review(gig["id"], 1)
+    deliver(event("review.created", kept), event("review.created", hidden))
+    rating = lambda: Gig.objects.values_list("rating_avg", "rating_count").get(pk=gig["id"])  # noqa: E731
+    assert rating() == (3, 2)
+
+    deliver(event("review.hidden", _hidden(hidden)))
+    assert rating() == (5, 1)
+    deliver(event("review.created", hidden))  # the review told again after it was hidden (a replay)
+    assert rating() == (5, 1)
+
+    late = _review(gig["id"], 1)  # hidden before its review.created arrived (redelivered, dead-lettered...)
+    deliver(event("review.hidden", _hidden(late)))
+    deliver(event("review.created", late))
+    assert rating() == (5, 1)

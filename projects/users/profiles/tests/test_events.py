@@ -78,3 +78,26 @@ def test_a_handler_failure_rolls_back_the_inbox_row_too(db):
     from marketplace_libs.events.models import InboxEvent
 
     assert not InboxEvent.objects.filter(event_id=broken.id).exists()
+
+
+def hidden(review_data: dict) -> dict:
+    return {key: review_data[key] for key in ("review_id", "order_id", "gig_id", "seller_id")} | {
+        "reason": "abusive", "hidden_at": "2026-05-21T09:00:00Z", **RATINGS}
+
+
+def test_a_hidden_review_stops_counting_even_when_told_again_or_late(db):
+    seller = str(uuid.uuid4())
+    deliver(registered(seller, "seller_hidden"))
+    kept, taken_down = review(seller, 5), review(seller, 1)
+    deliver(event("review.created", kept), event("review.created", taken_down))
+    assert stats_of(seller)[:2] == (3, 2)
+
+    deliver(event("review.hidden", hidden(taken_down)))
+    assert stats_of(seller)[:2] == (5, 1)
+    deliver(event("review.created", taken_down))  # the review told again after it was hidden (a replay)
+    assert stats_of(seller)[:2] == (5, 1)
+
+    late = review(seller, 1)  # hidden before its review.created arrived (redelivered, dead-lettered...)
+    deliver(event("review.hidden", hidden(late)))
+    deliver(event("review.created", late))
+    assert stats_of(seller)[:2] == (5, 1)
