@@ -134,6 +134,17 @@ def run_under_honcho(processes: list[Process], env: dict) -> int:
     return manager.returncode or 0
 
 
+def redact_plain_lines(data):
+    """Secrets cut out of the lines that did not come through the platform's logging (nginx's error log
+    quotes the request line, a socket's ``?token=`` included; a server's own stderr). JSON lines were
+    redacted field by field when they were written and pass unchanged: their text holds names such as
+    ``token_error`` whose values are no secret."""
+    from marketplace_libs.logging_setup import redact
+
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return "\n".join(line if line.lstrip().startswith("{") else redact(line) for line in text.split("\n"))
+
+
 class TeePrinter(Printer):
     """honcho's printer, which also appends every line (without colours) to a file."""
 
@@ -143,6 +154,7 @@ class TeePrinter(Printer):
         self._copy = Printer(self._file, colour=False)
 
     def write(self, message):
+        message = message._replace(data=redact_plain_lines(message.data))
         super().write(message)
         self._copy.width = self.width
         self._copy.write(message)
