@@ -51,7 +51,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -60,6 +59,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 
+from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks, process_ticks, processes_named
 from _platform import ROOT, bench_environment, percentile
 
 CHAT_DIR = ROOT / "projects" / "chat"
@@ -69,7 +69,6 @@ DATABASE = f"{DATABASE_PREFIX}chat"
 REDIS_DB = 7
 TARGET_P50_MS, TARGET_P99_MS = 20.0, 100.0
 MAX_DRAIN_S = 1.0  # the ramp's "lagging": the last delivery later than this after the last send
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- environment, database, processes --------------------------------------------------------------
@@ -212,38 +211,6 @@ def running_chat_and_gateway(env: dict):
 
 # --- where the CPU goes -----------------------------------------------------------------------------
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def _ticks(pid: int) -> int:
-    fields = _stat(pid)
-    return int(fields[11]) + int(fields[12]) if fields else 0  # utime + stime
-
-
-def _group(pgid: int) -> list[int]:
-    return [int(entry.name) for entry in Path("/proc").iterdir()
-            if entry.name.isdigit() and (fields := _stat(int(entry.name))) and int(fields[2]) == pgid]
-
-
-def _named(command: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() == command:
-                    found.append(int(entry.name))
-    return found
-
-
-def _machine_busy() -> int:
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
-
-
 class CpuMeter:
     """CPU seconds between start() and stop() of: the chat process, nginx, the bench database's
     PostgreSQL backends (sampled every 0.5 s: CONN_MAX_AGE recycles them), redis-server (shared with
@@ -252,41 +219,27 @@ class CpuMeter:
     def __init__(self, env: dict, groups: dict[str, int], client_pids: list[int]):
         self.url = server_url(env, DATABASE)
         self.groups, self.client_pids = groups, client_pids
-        self.redis_pids = _named("redis-server")
-
-    def _sample_backends(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as connection:
-            while True:
-                for (pid,) in connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
-                                                 "AND pid <> pg_backend_pid()", [DATABASE]).fetchall():
-                    ticks = _ticks(pid)
-                    if ticks:
-                        self.backends[pid] = (self.backends.get(pid, (ticks, ticks))[0], ticks)
-                if self.stopped.wait(0.5):
-                    return
+        self.redis_pids = processes_named("redis-server")
 
     def _snapshot(self) -> dict:
-        return {**{name: sum(_ticks(pid) for pid in _group(pgid)) for name, pgid in self.groups.items()},
-                "redis": sum(_ticks(pid) for pid in self.redis_pids),
-                "load generator": sum(_ticks(pid) for pid in self.client_pids),
-                "machine": _machine_busy(), "wall": time.perf_counter()}
+        return {**{name: group_ticks(pgid) for name, pgid in self.groups.items()},
+                "redis": sum(process_ticks(pid) for pid in self.redis_pids),
+                "load generator": sum(process_ticks(pid) for pid in self.client_pids),
+                "machine": machine_busy_ticks(), "wall": time.perf_counter()}
 
     def start(self) -> None:
-        self.backends: dict[int, tuple[int, int]] = {}
-        self.stopped = threading.Event()
-        self.sampler = threading.Thread(target=self._sample_backends, daemon=True)
+        self.sampler = BackendSampler(self.url, DATABASE)
         self.sampler.start()
         time.sleep(0.1)
         self.before = self._snapshot()
 
     def stop(self, messages: int) -> dict:
         after = self._snapshot()
-        self.stopped.set()
-        self.sampler.join()
+        postgres = self.sampler.stop()
         before = self.before
         spent = {name: (after[name] - before[name]) / TICKS
                  for name in (*self.groups, "redis", "load generator")}
-        spent["postgres"] = sum(last - first for first, last in self.backends.values()) / TICKS
+        spent["postgres"] = postgres
         wall = after["wall"] - before["wall"]
         machine = (after["machine"] - before["machine"]) / TICKS
         spent["other processes"] = max(0.0, machine - sum(spent.values()))

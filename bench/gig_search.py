@@ -47,6 +47,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import httpx
 import psycopg
 
+from _cpu import TICKS, group_ticks, machine_busy_ticks, process_ticks
 from _platform import ROOT, bench_environment, percentile
 
 GIGS_DIR = ROOT / "projects" / "gigs"
@@ -478,32 +479,6 @@ def running_service(env: dict, port: int, service_dir: Path):
 
 # --- where the CPU goes ---------------------------------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _process_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime, stime
-
-
-def _group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError):
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
-                    pids.append(int(entry.name))
-    return pids
-
-
-def _machine_busy_ticks() -> int:
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
-
-
 class CpuMeter:
     """CPU seconds of the service (gunicorn's process group), of the PostgreSQL backends serving the
     bench database, of this process (the load generator), and of the whole machine."""
@@ -515,11 +490,11 @@ class CpuMeter:
     def _backends(self) -> dict[int, int]:
         pids = [row[0] for row in self.connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [self.database])]
-        return {pid: _process_ticks(pid) for pid in pids}
+        return {pid: process_ticks(pid) for pid in pids}
 
     def snapshot(self) -> dict:
-        return {"service": sum(_process_ticks(pid) for pid in _group_pids(self.service_pgid)),
-                "backends": self._backends(), "client": time.process_time(), "machine": _machine_busy_ticks(),
+        return {"service": group_ticks(self.service_pgid),
+                "backends": self._backends(), "client": time.process_time(), "machine": machine_busy_ticks(),
                 "wall": time.monotonic()}
 
     @staticmethod

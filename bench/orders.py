@@ -54,6 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks
 from _platform import ROOT, bench_environment, percentile
 from devtools.environment import drop_vhost, fresh_vhost, with_vhost
 
@@ -204,32 +205,6 @@ def running_service(env: dict, port: int, *, workers: int, threads: int, relay: 
 
 # --- where the CPU goes ---------------------------------------------------------------------------
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _group(pgid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError):
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
-                    pids.append(int(entry.name))
-    return pids
-
-
-def _machine_busy() -> int:
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields) - fields[3] - fields[4]  # all but idle and iowait
-
-
 class CpuMeter:
     """CPU seconds of the service's processes, of the bench database's PostgreSQL backends, of this
     process and of the whole machine, between start() and stop().
@@ -238,42 +213,24 @@ class CpuMeter:
     sampled every 0.5 s, and one that ended counts with its last sample."""
 
     def __init__(self, env: dict, groups: dict[str, int]):
-        self.connection = psycopg.connect(server_url(env, DATABASE), autocommit=True)
         self.groups = groups
-        self.backends: dict[int, tuple[int, int]] = {}  # pid -> (ticks first seen, ticks last seen)
-        self.stopped = threading.Event()
-        self.sampler = threading.Thread(target=self._sample_backends, daemon=True)
-
-    def _sample_backends(self) -> None:
-        while True:
-            pids = [row[0] for row in self.connection.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DATABASE])]
-            for pid in pids:
-                ticks = _ticks(pid)
-                if ticks:
-                    first = self.backends.get(pid, (ticks, ticks))[0]
-                    self.backends[pid] = (first, ticks)
-            if self.stopped.wait(0.5):
-                return
+        self.sampler = BackendSampler(server_url(env, DATABASE), DATABASE)
 
     def _snapshot(self) -> dict:
-        return {**{name: sum(_ticks(pid) for pid in _group(pgid)) for name, pgid in self.groups.items()},
-                "client": time.process_time(), "machine": _machine_busy(), "wall": time.perf_counter()}
+        return {**{name: group_ticks(pgid) for name, pgid in self.groups.items()},
+                "client": time.process_time(), "machine": machine_busy_ticks(), "wall": time.perf_counter()}
 
     def start(self) -> None:
-        self.stopped.clear()
         self.sampler.start()
         time.sleep(0.1)  # the first sample: backends already open count from here
         self.before = self._snapshot()
 
     def stop(self, orders: int) -> dict:
         after = self._snapshot()
-        self.stopped.set()
-        self.sampler.join()
-        self.connection.close()
+        postgres = self.sampler.stop()
         before = self.before
         spent = {name: (after[name] - before[name]) / TICKS for name in self.groups}
-        spent["postgres"] = sum(last - first for first, last in self.backends.values()) / TICKS
+        spent["postgres"] = postgres
         spent["load generator"] = after["client"] - before["client"]
         machine = (after["machine"] - before["machine"]) / TICKS
         spent["other processes"] = max(0.0, machine - sum(spent.values()))
