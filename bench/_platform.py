@@ -59,11 +59,49 @@ def running_platform(env: dict):
             time.sleep(0.5)
         yield base_url
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        stop_group(process, signal.SIGINT, timeout=30)
+
+
+def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    """Stop a process started in a session of its own, and everything it started; SIGKILL after ``timeout``."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextlib.contextmanager
+def running_processes(commands: dict, *, env: dict, log_dir: Path, is_up, what: str, timeout: float = 60):
+    """Start ``commands`` (name -> (argv, cwd)), each in a session of its own with its output in
+    ``log_dir/<name>.log``; yield {name: pid} once ``is_up()`` is true, stop them all on the way out."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        for name, (command, cwd) in commands.items():
+            with open(log_dir / f"{name}.log", "w") as log:
+                processes[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                   start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited:\n{(log_dir / f'{name}.log').read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError, OSError):
+                if is_up():
+                    break
+            if time.monotonic() > deadline:
+                logs = "\n".join((log_dir / f"{name}.log").read_text()[-1500:] for name in processes)
+                raise RuntimeError(f"{what} not up:\n{logs}")
+            time.sleep(0.3)
+        yield {name: process.pid for name, process in processes.items()}
+    finally:
+        for process in processes.values():
+            stop_group(process)
 
 
 def percentile(values, fraction: float) -> float:

@@ -47,7 +47,6 @@ import multiprocessing
 import os
 import random
 import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -60,7 +59,7 @@ import httpx
 import psycopg
 
 from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks, process_ticks, processes_named
-from _platform import ROOT, bench_environment, percentile
+from _platform import ROOT, bench_environment, percentile, running_processes
 
 CHAT_DIR = ROOT / "projects" / "chat"
 SETTINGS_DIR = Path(__file__).resolve().parent / "chat_service"
@@ -159,17 +158,6 @@ def seed(env: dict, pairs: list) -> list[str]:
     return json.loads(line.split(" ", 1)[1])
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 @contextlib.contextmanager
 def running_chat_and_gateway(env: dict):
     """One chat process (uvicorn, as devtools/processes.py starts it) and nginx in front of it."""
@@ -186,27 +174,9 @@ def running_chat_and_gateway(env: dict):
         "chat": (web_command(CHAT_DIR, chat_port, asgi=True, env=env).split(), CHAT_DIR),
         "nginx": ([binary, "-e", "stderr", "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"], ROOT),
     }
-    processes: dict[str, subprocess.Popen] = {}
-    try:
-        for name, (command, cwd) in commands.items():
-            with open(var_dir / f"{name}.log", "w") as log:
-                processes[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                   start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited:\n{(var_dir / f'{name}.log').read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{chat_port}/healthz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"chat not up:\n{(var_dir / 'chat.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield {name: process.pid for name, process in processes.items()}
-    finally:
-        for process in processes.values():
-            stop(process)
+    is_up = lambda: httpx.get(f"http://127.0.0.1:{chat_port}/healthz", timeout=2).status_code == 200  # noqa: E731
+    with running_processes(commands, env=env, log_dir=var_dir, is_up=is_up, what="chat") as pids:
+        yield pids
 
 
 # --- where the CPU goes -----------------------------------------------------------------------------

@@ -51,7 +51,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-from _platform import percentile  # noqa: E402
+from _platform import percentile, stop_group  # noqa: E402
 from devtools.environment import drop_vhost, fresh_vhost, with_vhost  # noqa: E402
 
 WEB_NAMES = ("nginx", "gateway", "auth", "users", "users-2", "users-relay")
@@ -63,18 +63,6 @@ PASSWORD = "failover-Drill-9f3k2"
 
 
 # --- shared helpers ------------------------------------------------------------------------------
-
-def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
 
 # --- phase 1: a web process killed under steady load ---------------------------------------------------
 

@@ -48,7 +48,7 @@ import httpx
 import psycopg
 
 from _cpu import TICKS, group_ticks, machine_busy_ticks, process_ticks
-from _platform import ROOT, bench_environment, percentile
+from _platform import ROOT, bench_environment, percentile, running_processes
 
 GIGS_DIR = ROOT / "projects" / "gigs"
 DATABASE_PREFIX = "bench_search_marketplace_"
@@ -450,31 +450,12 @@ def free_port() -> int:
 def running_service(env: dict, port: int, service_dir: Path):
     from devtools.processes import web_command
 
-    log_path = Path(env["MARKETPLACE_VAR_DIR"]) / "gig_search.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = web_command(service_dir, port, asgi=False, env=env)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command.split(), cwd=service_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gig service exited:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base_url}/api/gigs/categories/", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gig service not up:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield base_url, process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    commands = {"gig_search": (web_command(service_dir, port, asgi=False, env=env).split(), service_dir)}
+    is_up = lambda: httpx.get(f"{base_url}/api/gigs/categories/", timeout=2).status_code == 200  # noqa: E731
+    with running_processes(commands, env=env, log_dir=Path(env["MARKETPLACE_VAR_DIR"]), is_up=is_up,
+                           what="gig service") as pids:
+        yield base_url, pids["gig_search"]
 
 
 # --- where the CPU goes ---------------------------------------------------------------------------

@@ -42,7 +42,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -55,7 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks
-from _platform import ROOT, bench_environment, percentile
+from _platform import ROOT, bench_environment, percentile, running_processes
 from devtools.environment import drop_vhost, fresh_vhost, with_vhost
 
 ORDERS_DIR = ROOT / "projects" / "orders"
@@ -158,49 +157,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 @contextlib.contextmanager
 def running_service(env: dict, port: int, *, workers: int, threads: int, relay: bool):
     from devtools.processes import web_command
 
-    log_dir = Path(env["MARKETPLACE_VAR_DIR"])
-    log_dir.mkdir(parents=True, exist_ok=True)
     env = {**env, "MARKETPLACE_WEB_CONCURRENCY": str(workers), "MARKETPLACE_WEB_THREADS": str(threads)}
-    commands = {"web": web_command(ORDERS_DIR, port, asgi=False, env=env).split()}
+    commands = {"orders-web": (web_command(ORDERS_DIR, port, asgi=False, env=env).split(), ORDERS_DIR)}
     if relay:
-        commands["relay"] = [sys.executable, "manage.py", "run_outbox_relay"]
-    processes: dict[str, subprocess.Popen] = {}
-    try:
-        for name, command in commands.items():
-            with open(log_dir / f"orders-{name}.log", "w") as log:
-                processes[name] = subprocess.Popen(command, cwd=ORDERS_DIR, env=env, stdout=log,
-                                                   stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"orders {name} exited:\n{(log_dir / f'orders-{name}.log').read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/api/orders/")
-                if connection.getresponse().status == 401:  # up, and asking for a token
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"order service not up:\n{(log_dir / 'orders-web.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield {name: process.pid for name, process in processes.items()}
-    finally:
-        for process in processes.values():
-            stop(process)
+        commands["orders-relay"] = ([sys.executable, "manage.py", "run_outbox_relay"], ORDERS_DIR)
+
+    def is_up() -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection.request("GET", "/api/orders/")
+        return connection.getresponse().status == 401  # up, and asking for a token
+
+    with running_processes(commands, env=env, log_dir=Path(env["MARKETPLACE_VAR_DIR"]), is_up=is_up,
+                           what="order service") as pids:
+        yield {name.removeprefix("orders-"): pid for name, pid in pids.items()}
 
 
 # --- where the CPU goes ---------------------------------------------------------------------------
