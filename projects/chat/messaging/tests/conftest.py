@@ -86,8 +86,8 @@ class Socket:
     def nothing_more(self, timeout: float = 0.3) -> bool:
         return self._run(self.communicator.receive_nothing(timeout))
 
-    def closed_with(self) -> int:
-        output = self._run(self.communicator.receive_output(2))
+    def closed_with(self, timeout: float = 2) -> int:
+        output = self._run(self.communicator.receive_output(timeout))
         assert output["type"] == "websocket.close", output
         return output.get("code")
 
