@@ -9,9 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -102,6 +103,19 @@ def running_processes(commands: dict, *, env: dict, log_dir: Path, is_up, what: 
     finally:
         for process in processes.values():
             stop_group(process)
+
+
+def database_url(env: dict, name: str) -> str:
+    """A psycopg URL for database ``name`` on the configured PostgreSQL server."""
+    parts = urlsplit(env["MARKETPLACE_DATABASE_URL"])
+    return urlunsplit(("postgresql", parts.netloc, f"/{name}", "", ""))
+
+
+def recreate_database(env: dict, name: str) -> None:
+    """Database ``name``, dropped (connections and all) and created again, empty."""
+    with psycopg.connect(database_url(env, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def percentile(values, fraction: float) -> float:

@@ -53,13 +53,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
 
 from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks, process_ticks, processes_named
-from _platform import ROOT, bench_environment, percentile, running_processes
+from _platform import ROOT, bench_environment, database_url, percentile, recreate_database, running_processes
 
 CHAT_DIR = ROOT / "projects" / "chat"
 SETTINGS_DIR = Path(__file__).resolve().parent / "chat_service"
@@ -111,15 +111,8 @@ def chat_environment(jwks: str, layer: str) -> dict:
     return env
 
 
-def server_url(env: dict, name: str) -> str:
-    parts = urlsplit(env["MARKETPLACE_DATABASE_URL"])
-    return urlunsplit(("postgresql", parts.netloc, f"/{name}", "", ""))
 
 
-def recreate_database(env: dict) -> None:
-    with psycopg.connect(server_url(env, "postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def flush_redis(env: dict) -> None:
@@ -187,7 +180,7 @@ class CpuMeter:
     whatever else uses it), the load generator, and the whole machine."""
 
     def __init__(self, env: dict, groups: dict[str, int], client_pids: list[int]):
-        self.url = server_url(env, DATABASE)
+        self.url = database_url(env, DATABASE)
         self.groups, self.client_pids = groups, client_pids
         self.redis_pids = processes_named("redis-server")
 
@@ -438,7 +431,7 @@ class Clients:
 
 # --- one phase -------------------------------------------------------------------------------------
 def database_check(env: dict, client_ids: list[str]) -> dict:
-    with psycopg.connect(server_url(env, DATABASE)) as connection:
+    with psycopg.connect(database_url(env, DATABASE)) as connection:
         rows = dict(connection.execute(
             "SELECT client_id, count(*) FROM messaging_message WHERE client_id = ANY(%s) GROUP BY client_id",
             [client_ids]).fetchall())
@@ -525,7 +518,7 @@ def main() -> None:
 
     print(f"database {DATABASE}, Redis db {REDIS_DB}, gateway port {env['MARKETPLACE_GATEWAY_PORT']}, "
           f"channel layer {args.layer}", flush=True)
-    recreate_database(env)
+    recreate_database(env, DATABASE)
     flush_redis(env)
     manage(env, "migrate", "--no-input")
     pairs = [[users[2 * i], users[2 * i + 1]] for i in range(args.conversations)]

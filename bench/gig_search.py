@@ -42,13 +42,13 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import httpx
 import psycopg
 
 from _cpu import TICKS, group_ticks, machine_busy_ticks, process_ticks
-from _platform import ROOT, bench_environment, percentile, running_processes
+from _platform import ROOT, bench_environment, database_url, percentile, recreate_database, running_processes
 
 GIGS_DIR = ROOT / "projects" / "gigs"
 DATABASE_PREFIX = "bench_search_marketplace_"
@@ -313,18 +313,12 @@ SCENARIOS = {
 
 # --- database ------------------------------------------------------------------------------------
 
-def admin_url(env: dict) -> str:
-    parts = urlsplit(env["MARKETPLACE_DATABASE_URL"])
-    return urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
 
 
-def database_url(env: dict, name: str) -> str:
-    parts = urlsplit(env["MARKETPLACE_DATABASE_URL"])
-    return urlunsplit(("postgresql", parts.netloc, f"/{name}", "", ""))
 
 
 def seeded_count(env: dict, name: str) -> int | None:
-    with psycopg.connect(admin_url(env), autocommit=True) as admin:
+    with psycopg.connect(database_url(env, "postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return None
     with psycopg.connect(database_url(env, name)) as connection:
@@ -333,10 +327,6 @@ def seeded_count(env: dict, name: str) -> int | None:
         return connection.execute("SELECT count(*) FROM catalog_gig").fetchone()[0]
 
 
-def recreate_database(env: dict, name: str) -> None:
-    with psycopg.connect(admin_url(env), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def migrate(env: dict, service_dir: Path) -> None:

@@ -49,12 +49,12 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 
 from _cpu import TICKS, BackendSampler, group_ticks, machine_busy_ticks
-from _platform import ROOT, bench_environment, percentile, running_processes
+from _platform import ROOT, bench_environment, database_url, percentile, recreate_database, running_processes
 from devtools.environment import drop_vhost, fresh_vhost, with_vhost
 
 ORDERS_DIR = ROOT / "projects" / "orders"
@@ -103,15 +103,8 @@ def signed_webhook(order: dict) -> tuple[bytes, str]:
 
 # --- database, broker, service --------------------------------------------------------------------
 
-def server_url(env: dict, name: str) -> str:
-    parts = urlsplit(env["MARKETPLACE_DATABASE_URL"])
-    return urlunsplit(("postgresql", parts.netloc, f"/{name}", "", ""))
 
 
-def recreate_database(env: dict) -> None:
-    with psycopg.connect(server_url(env, "postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
 
 
 def manage(env: dict, *arguments: str) -> str:
@@ -187,7 +180,7 @@ class CpuMeter:
 
     def __init__(self, env: dict, groups: dict[str, int]):
         self.groups = groups
-        self.sampler = BackendSampler(server_url(env, DATABASE), DATABASE)
+        self.sampler = BackendSampler(database_url(env, DATABASE), DATABASE)
 
     def _snapshot(self) -> dict:
         return {**{name: group_ticks(pgid) for name, pgid in self.groups.items()},
@@ -299,7 +292,7 @@ def run_phase(buyers: list[Buyer], total: int, *, record: bool, meter: CpuMeter 
 def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
     expected_timeline = sorted(TRANSITIONS)
     expected_events = sorted(TRANSITIONS.values())
-    with psycopg.connect(server_url(env, DATABASE)) as db:
+    with psycopg.connect(database_url(env, DATABASE)) as db:
         def scalar(sql: str, params=()) -> int:
             return db.execute(sql, params).fetchone()[0]
 
@@ -423,7 +416,7 @@ def main() -> None:
         env["MARKETPLACE_BROKER_URL"] = with_vhost(env["MARKETPLACE_BROKER_URL"], VHOST)
 
     try:
-        recreate_database(env)
+        recreate_database(env, DATABASE)
         manage(env, "migrate", "--noinput", "-v", "0")
         sellers = [str(uuid.uuid4()) for _ in range(args.buyers)]
         gigs = [gig_created(seller, index) for index, seller in enumerate(sellers)]
