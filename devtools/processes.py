@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from honcho.printer import Printer
+from marketplace_libs.logging_setup import redact
 from marketplace_libs.topology import REPO_ROOT, gateway_app_port, present_services
 
 from . import nginx
@@ -139,8 +140,6 @@ def redact_plain_lines(data):
     quotes the request line, a socket's ``?token=`` included; a server's own stderr). JSON lines were
     redacted field by field when they were written and pass unchanged: their text holds names such as
     ``token_error`` whose values are no secret."""
-    from marketplace_libs.logging_setup import redact
-
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return "\n".join(line if line.lstrip().startswith("{") else redact(line) for line in text.split("\n"))
 

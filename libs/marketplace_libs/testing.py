@@ -11,6 +11,7 @@ import base64
 import json
 import time
 import uuid
+from contextlib import contextmanager
 from functools import cache
 
 import jwt
@@ -117,3 +118,26 @@ def published(event_type: str) -> list[dict]:
     from .events.models import OutboxEvent
 
     return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]
+
+
+@contextmanager
+def captured_log_lines(service: str):
+    """The exact text a service's stdout handler (the ECS JSON formatter) writes meanwhile, as a
+    StringIO that fills while the block runs."""
+    import io
+    import logging
+
+    import structlog
+
+    from .logging_setup import logging_config
+
+    formatter_config = logging_config(service)["formatters"]["json"]
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=formatter_config["processors"], foreign_pre_chain=formatter_config["foreign_pre_chain"]))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler.stream
+    finally:
+        root.removeHandler(handler)

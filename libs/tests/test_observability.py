@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import socket
 import uuid
 from datetime import datetime, timezone as dt_timezone
@@ -25,6 +24,7 @@ from marketplace_libs.events.publishing import publish
 from marketplace_libs.events.relay import OutboxRelay
 from marketplace_libs.logging_setup import flatten
 from marketplace_libs.request_context import request_id_var
+from marketplace_libs.testing import captured_log_lines
 
 API = "/api/libstest"
 # What the ECS formatter puts on every line.
@@ -35,16 +35,8 @@ ECS_BASE_FIELDS = {"@timestamp", "log.level", "message", "ecs.version", "service
 @pytest.fixture
 def captured():
     """The exact text the service's stdout handler writes while the test runs."""
-    formatter_config = logging_setup.logging_config("libstest")["formatters"]["json"]
-    formatter = structlog.stdlib.ProcessorFormatter(
-        processors=formatter_config["processors"], foreign_pre_chain=formatter_config["foreign_pre_chain"])
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield stream
-    root.removeHandler(handler)
+    with captured_log_lines("libstest") as stream:
+        yield stream
 
 
 def lines_of(stream: io.StringIO) -> list[dict]:

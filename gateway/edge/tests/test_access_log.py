@@ -1,16 +1,13 @@
 """The gateway's log lines: nginx's JSON access log and the Django edge's, both in the ECS form the
 services write, with the request id under the same field (trace.id)."""
 
-import io
 import json
-import logging
 import re
 from pathlib import Path
 
-import structlog
-
 from marketplace_libs import logging_setup
 from marketplace_libs.logging_setup import flatten
+from marketplace_libs.testing import captured_log_lines
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "nginx" / "nginx.conf.template"
 # What nginx puts in each variable of the format, as it would on a request.
@@ -74,18 +71,9 @@ def test_the_request_time_becomes_milliseconds_and_nanoseconds():
 
 
 def test_the_edge_app_writes_ecs_lines_with_the_request_id(client):
-    formatter_config = logging_setup.logging_config("gateway")["formatters"]["json"]
-    formatter = structlog.stdlib.ProcessorFormatter(
-        processors=formatter_config["processors"], foreign_pre_chain=formatter_config["foreign_pre_chain"])
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
-    logging.getLogger().addHandler(handler)
-    try:
+    with captured_log_lines("gateway") as stream:
         client.get("/_auth/verify", HTTP_X_REQUEST_ID="edge-1", HTTP_X_ORIGINAL_URI="/api/auth/me",
                    HTTP_AUTHORIZATION="Bearer not-a-token")
-    finally:
-        logging.getLogger().removeHandler(handler)
     lines = [flatten(json.loads(line)) for line in stream.getvalue().splitlines()]
     [access] = [line for line in lines if line.get("event.dataset") == "marketplace.access"]
     assert access["service.name"] == "gateway" and access["trace.id"] == "edge-1"
