@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from ..times import iso_utc
+
 
 class OutboxEvent(models.Model):
     """An event written in the same transaction as the change it reports, waiting to be sent.
@@ -39,7 +41,7 @@ class OutboxEvent(models.Model):
             "id": str(self.event_id),
             "type": self.event_type,
             "version": self.version,
-            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "occurred_at": iso_utc(self.occurred_at),
             "producer": self.producer,
             "correlation_id": self.correlation_id,
             "data": self.data,
