@@ -7,3 +7,6 @@ MIDDLEWARE.insert(  # noqa: F821
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
     "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
 )
+
+# Publishes other services' types (user.registered) to test the outbox and the relay.
+MARKETPLACE_EVENTS_STAND_IN = True

@@ -114,6 +114,26 @@ def test_invalid_data_is_refused(data, problem):
 
 
 @pytest.mark.django_db
+def test_a_service_may_not_publish_another_services_type(settings):
+    settings.MARKETPLACE_EVENTS_STAND_IN = False
+    settings.MARKETPLACE_SERVICE = "gigs"
+    with transaction.atomic():
+        refused = "gigs may not publish user.registered v1: its producer is auth"
+        with pytest.raises(catalogue.NotTheProducer, match=refused):
+            publish("user.registered", registered())
+    assert not OutboxEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_producer_publishes_its_own_type(settings):
+    settings.MARKETPLACE_EVENTS_STAND_IN = False
+    settings.MARKETPLACE_SERVICE = "auth"
+    with transaction.atomic():
+        publish("user.registered", registered())
+    assert OutboxEvent.objects.get().producer == "auth"
+
+
+@pytest.mark.django_db
 def test_unknown_event_type_is_refused():
     with transaction.atomic():
         with pytest.raises(catalogue.UnknownEventType):

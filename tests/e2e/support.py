@@ -76,6 +76,33 @@ class Platform:
         return result.stdout
 
 
+def staff_admin(platform: Platform) -> httpx.Client:
+    """A client signed in to the auth admin through the gateway, as a new staff account (made by the
+    auth service's own registration, so it is announced like any account)."""
+    suffix = uuid.uuid4().hex[:8]
+    email, password = f"staff-{suffix}@e2e.test", f"staff passphrase {suffix}"
+    platform.manage("auth", "shell", "-c", (
+        "from accounts import services; "
+        f"services.register_user(email='{email}', username='staff_{suffix}', password='{password}', "
+        "is_staff=True, is_superuser=True)"))
+    client = httpx.Client(base_url=platform.base_url, timeout=10)
+    client.get("/admin/auth/login/")
+    response = client.post("/admin/auth/login/?next=/admin/auth/", data={
+        "username": email, "password": password, "csrfmiddlewaretoken": client.cookies.get("auth_csrftoken"),
+        "next": "/admin/auth/"}, headers={"Referer": f"{platform.base_url}/admin/auth/login/"})
+    assert response.status_code == 302, response.text[:500]
+    return client
+
+
+def admin_action(platform: Platform, admin: httpx.Client, changelist: str, action: str, ids: list[str]) -> None:
+    """Run an admin list action on ``ids`` through the gateway, as staff do from the list page."""
+    assert admin.get(changelist).status_code == 200
+    response = admin.post(changelist, data={
+        "action": action, "_selected_action": ids, "csrfmiddlewaretoken": admin.cookies.get("auth_csrftoken")},
+        headers={"Referer": f"{platform.base_url}{changelist}"})
+    assert response.status_code == 302, response.text[:500]
+
+
 def assert_problem(response: httpx.Response, status: int, *, field: str | None = None) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM), response.headers

@@ -34,6 +34,10 @@ class InvalidEvent(ValueError):
     pass
 
 
+class NotTheProducer(PermissionError):
+    pass
+
+
 @cache
 def schema_for(event_type: str, version: int = 1) -> dict:
     path = SCHEMA_DIR / f"{event_type}.v{version}.json"
@@ -66,6 +70,12 @@ def validate(event_type: str, data: dict, version: int = 1) -> None:
             raise error
     except jsonschema.ValidationError as error:
         raise InvalidEvent(f"{event_type} v{version}: {error.message}") from None
+
+
+@cache
+def producer_of(event_type: str, version: int = 1) -> str:
+    """The one service that may publish ``event_type`` (the schema's ``x-producer``)."""
+    return schema_for(event_type, version).get("x-producer", "")
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,13 @@ def publish(event_type: str, data: dict, *, aggregate_id: str = "", version: int
 
     The event is sent only if that transaction commits, and is sent even if the
     process dies right after the commit (the relay sweeps what is left). Data
-    that does not match the event's schema in the catalogue is refused here.
+    that does not match the event's schema in the catalogue is refused here, and
+    so is a type whose producer in the catalogue is another service.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError(f"publish({event_type!r}) must run inside the transaction of the change it reports")
+    _check_producer(event_type, version)
     catalogue.validate(event_type, data, version)
     event = OutboxEvent(event_id=uuid.uuid4(), event_type=event_type, version=version, occurred_at=timezone.now(),
                         producer=settings.MARKETPLACE_SERVICE, correlation_id=current_request_id() or "",
@@ -42,6 +44,16 @@ def publish(event_type: str, data: dict, *, aggregate_id: str = "", version: int
         event.pk = cursor.fetchone()[0]
     event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+def _check_producer(event_type: str, version: int) -> None:
+    producer = catalogue.producer_of(event_type, version)
+    service = settings.MARKETPLACE_SERVICE
+    # The test suites' stand-in services (the libs' test app, the event probes) publish other
+    # services' types on purpose; they say so with MARKETPLACE_EVENTS_STAND_IN.
+    if producer != service and not getattr(settings, "MARKETPLACE_EVENTS_STAND_IN", False):
+        raise catalogue.NotTheProducer(
+            f"{service} may not publish {event_type} v{version}: its producer is {producer or 'nobody'}")
 
 
 @cache

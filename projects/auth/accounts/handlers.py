@@ -15,13 +15,3 @@ from . import services
 @handles("user.seller_activated")
 def grant_seller_role(event: Event) -> None:
     services.grant_seller_role(user_id=event.data["user_id"])
-
-
-@handles("user.deactivated")
-def deactivate_user(event: Event) -> None:
-    services.deactivate_user(user_id=event.data["user_id"], at=event.datetime("deactivated_at"))
-
-
-@handles("user.reactivated")
-def reactivate_user(event: Event) -> None:
-    services.reactivate_user(user_id=event.data["user_id"], at=event.datetime("reactivated_at"))

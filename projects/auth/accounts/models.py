@@ -2,24 +2,34 @@ import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from marketplace_libs.errors import InvalidInput
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
-    def create_user(self, email, username, password=None, **extra):
-        user = self.model(email=self.normalize_email(email).lower(), username=username, **extra)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
+    """Accounts are created by ``accounts.services.register_user`` only, which announces them; these
+    are the names Django's own tools (createsuperuser, the admin's tests) call it by."""
 
-    def create_superuser(self, email, username, password=None, **extra):
-        extra.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, username, password, **extra)
+    def create_user(self, email, username, password=None, *, is_staff=False, is_superuser=False):
+        from .services import register_user  # the service imports this module
+
+        try:
+            return register_user(email=email, username=username, password=password or "", is_staff=is_staff,
+                                 is_superuser=is_superuser)
+        except InvalidInput as refusal:
+            # Django's tools (createsuperuser) report a ValidationError as a plain error message.
+            raise ValidationError([f"{field}: {message}" for field, messages in refusal.errors.items()
+                                   for message in messages]) from None
+
+    def create_superuser(self, email, username, password=None):
+        return self.create_user(email, username, password, is_staff=True, is_superuser=True)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -38,8 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Tokens issued before this moment are refused (password change, deactivation).
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
-    # When the user service last deactivated or reactivated the account, by its clock: an older
-    # event arriving after a newer one (a redelivery, a replayed dead letter) must not undo it.
+    # When the account was last deactivated or reactivated (user.deactivated/reactivated carry it).
     active_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()

@@ -7,7 +7,7 @@ platform's domain errors (marketplace_libs.errors) rather than HTTP ones.
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
 
 import structlog
 from django.conf import settings
@@ -23,10 +23,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 
 from marketplace_libs import revocation
 from marketplace_libs.errors import InvalidInput, NotAuthenticated, RateLimited
-from marketplace_libs.events.publishing import publish
 from marketplace_libs.tokens import VerifiedToken
 
-from . import login_throttle, selectors
+from . import events, login_throttle, selectors
 from .models import PasswordResetRequest, RevokedTokenFamily, User
 from .tokens import FAMILY_CLAIM, PlatformRefreshToken, TokenPair, issue_token_pair
 
@@ -36,21 +35,20 @@ RESET_TOKEN_SEPARATOR = ":"
 # own routes (me, healthz, readyz, schema), and names like these read as the platform speaking.
 # Nobody may sign up as one, in any letter case, or user routes would be shadowed and staff
 # impersonated. Add a name here before the user service (or the gateway) gains a route by it.
-RESERVED_USERNAMES = frozenset({
+ROUTE_USERNAMES = frozenset({
     # routes of the user service and of every service
     "me", "healthz", "readyz", "schema", "docs", "search",
     # the platform's paths and the services' prefixes
     "admin", "api", "static", "media", "metrics", "ws",
-    "auth", "users", "gigs", "orders", "reviews", "chat", "notifications",
-    # names that would pass for the platform's own people
+    "auth", "users", "gigs", "orders", "reviews", "chat", "notifications", "payments",
+})
+# Names that would pass for the platform's own people: staff accounts may take them.
+STAFF_USERNAMES = frozenset({
     "support", "staff", "root", "system", "administrator", "moderator", "help", "security",
 })
+RESERVED_USERNAMES = ROUTE_USERNAMES | STAFF_USERNAMES
 
 log = structlog.get_logger("marketplace.auth")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _validate_password(password: str, user: User, field: str) -> None:
@@ -62,35 +60,48 @@ def _validate_password(password: str, user: User, field: str) -> None:
 
 # --- registration and login -----------------------------------------------------------------
 
-def _is_reserved_username(username: str) -> bool:
+def _is_reserved_username(username: str, *, staff: bool) -> bool:
     # NFKC and casefold, so "ADMIN", a fullwidth "ａｄｍｉｎ" or a long-s "ſtaff" are caught too.
-    return unicodedata.normalize("NFKC", username).casefold() in RESERVED_USERNAMES
+    folded = unicodedata.normalize("NFKC", username).casefold()
+    return folded in (ROUTE_USERNAMES if staff else RESERVED_USERNAMES)
 
 
-def register_user(*, email: str, username: str, password: str) -> User:
-    email = User.objects.normalize_email(email).strip().lower()
-    errors: dict[str, list[str]] = {}
+def registration_refusals(*, email: str, username: str, password: str, is_staff: bool = False
+                          ) -> dict[str, list[str]]:
+    """Why these credentials cannot make an account, by field; empty when they can. The admin's add
+    form shows them beside its fields; ``register_user`` refuses with them."""
+    email = normalized_email(email)
+    refusals: dict[str, list[str]] = {}
     if selectors.email_taken(email):
-        errors["email"] = ["An account with this email already exists."]
-    if _is_reserved_username(username):
-        errors["username"] = ["This username is reserved."]
+        refusals["email"] = ["An account with this email already exists."]
+    if _is_reserved_username(username, staff=is_staff):
+        refusals["username"] = ["This username is reserved."]
     elif selectors.username_taken(username):
-        errors["username"] = ["This username is taken."]
-    user = User(email=email, username=username)
+        refusals["username"] = ["This username is taken."]
     try:
-        password_validation.validate_password(password, user)
+        password_validation.validate_password(password, User(email=email, username=username))
     except DjangoValidationError as error:
-        errors["password"] = list(error.messages)
-    if errors:
-        raise InvalidInput(errors=errors)
+        refusals["password"] = list(error.messages)
+    return refusals
+
+
+def normalized_email(email: str) -> str:
+    return User.objects.normalize_email(email).strip().lower()
+
+
+def register_user(*, email: str, username: str, password: str, is_staff: bool = False,
+                  is_superuser: bool = False) -> User:
+    """Every account comes into being here, whoever creates it (the API, the admin, createsuperuser,
+    the demo seed), so every one is announced by ``user.registered``."""
+    refusals = registration_refusals(email=email, username=username, password=password, is_staff=is_staff)
+    if refusals:
+        raise InvalidInput(errors=refusals)
+    user = User(email=normalized_email(email), username=username, is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
-            publish("user.registered", {
-                "user_id": str(user.id), "email": user.email, "username": user.username,
-                "date_joined": _iso(user.date_joined),
-            }, aggregate_id=str(user.id))
+            events.user_registered(user)
     except IntegrityError:
         # Someone registered the same email or username between our check and our insert.
         raise InvalidInput(errors={"email": ["An account with this email or username already exists."]}) from None
@@ -192,7 +203,7 @@ def change_password(*, access: VerifiedToken, old_password: str, new_password: s
     revocation.revoke_token(access.jti, access.expires_at)
 
 
-def _set_password_and_end_sessions(user: User, new_password: str) -> None:
+def _set_password_and_end_sessions(user: User, new_password: str | None) -> None:
     """Every token issued before now stops working, in this service and at every verifier.
 
     Refresh tokens are blacklisted one by one, exactly. Access tokens are cut off by their
@@ -200,19 +211,13 @@ def _set_password_and_end_sessions(user: User, new_password: str) -> None:
     survives until it expires (the caller's own token is revoked by jti on top of this).
     """
     now = timezone.now()
-    cutoff = now.replace(microsecond=0)
     with transaction.atomic():
         user.set_password(new_password)
-        user.tokens_valid_after = cutoff
-        user.save(update_fields=["password", "tokens_valid_after"])
+        user.save(update_fields=["password"])
         live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
         BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live],
                                              ignore_conflicts=True)
-    revocation.revoke_tokens_of_user(
-        str(user.id),
-        issued_before=cutoff.timestamp(),
-        lifetime_seconds=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60,
-    )
+        _refuse_tokens_issued_before(user, now.replace(microsecond=0))
 
 
 def request_password_reset(*, email: str) -> None:
@@ -226,11 +231,8 @@ def request_password_reset(*, email: str) -> None:
     expires_at = now + timezone.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     with transaction.atomic():
         PasswordResetRequest.objects.create(user=user, requested_at=now, expires_at=expires_at)
-        publish("auth.password_reset_requested", {
-            "user_id": str(user.id), "email": user.email, "username": user.username,
-            "reset_url": f"{settings.MARKETPLACE_PUBLIC_URL}/reset-password?token={token}",
-            "expires_at": _iso(expires_at),
-        }, aggregate_id=str(user.id))
+        events.password_reset_requested(
+            user, reset_url=f"{settings.MARKETPLACE_PUBLIC_URL}/reset-password?token={token}", expires_at=expires_at)
 
 
 def confirm_password_reset(*, token: str, new_password: str) -> None:
@@ -247,84 +249,91 @@ def confirm_password_reset(*, token: str, new_password: str) -> None:
         PasswordResetRequest.objects.filter(user=locked, used_at__isnull=True).update(used_at=timezone.now())
 
 
+def set_password_by_staff(*, user_id, new_password: str | None) -> None:
+    """Staff set a password in the admin (None: no password login at all): like a reset, every session
+    of the account ends."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        _set_password_and_end_sessions(user, new_password)
 
-# --- what the user service tells us -------------------------------------------------------------
-# Called by accounts/handlers.py inside the consumer's transaction, beside the inbox row: plain
-# database writes (plus the idempotent revocation below), never a commit of their own.
 
-def _user_named_by_the_user_service(user_id: str) -> User | None:
-    """The user, locked; None (with a warning) for an id this service does not know.
+def _refuse_tokens_issued_before(user: User, cutoff: datetime) -> None:
+    """Every verifier (the gateway, every service, this one) refuses the user's tokens issued before
+    ``cutoff``. The cut-off never moves back, so a later password change or deactivation stays in force.
 
-    Every user the user service knows came from our own user.registered, so an unknown id cannot
-    become known by waiting: retrying would only end in the dead-letter queue. It points at
-    mismatched databases (one of the two restored or reset), which is worth a warning, not a failure.
+    The shared revocation store is written before the transaction commits: should it be down, the
+    change fails rather than leaving tokens alive (a rollback after it only refuses tokens early).
+    Access tokens live their full lifetime, so the entry outlives the last one issued before the
+    cut-off (+60 s for clock skew).
     """
-    try:
-        user = User.objects.select_for_update().filter(pk=user_id).first()
-    except (ValueError, DjangoValidationError):  # not a UUID at all
-        user = None
-    if user is None:
-        log.warning("user_event_for_unknown_user_ignored", user_id=str(user_id))
-    return user
+    if user.tokens_valid_after is None or cutoff > user.tokens_valid_after:
+        user.tokens_valid_after = cutoff
+        user.save(update_fields=["tokens_valid_after"])
+    revocation.revoke_tokens_of_user(
+        str(user.id),
+        issued_before=user.tokens_valid_after.timestamp(),
+        lifetime_seconds=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60,
+    )
+
+
+# --- account state ----------------------------------------------------------------------------
+# The one write path of an account's active flag and roles, whoever asks (the admin, a command, an
+# event): each change is announced and, where it takes rights away, cuts the user's tokens off.
+
+def deactivate_account(*, user_id, reason: str) -> bool:
+    """Close the account: no login, no refresh, every token issued so far refused at once by every
+    verifier, and ``user.deactivated`` for the other services. False when it was closed already.
+
+    The cut-off keeps its microseconds, so a token issued earlier in the same second (JWT ``iat`` is
+    whole seconds) is refused as well.
+    """
+    reason = reason.strip()[:500]
+    if not reason:
+        raise InvalidInput.on("reason", "Say why the account is deactivated.")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if not user.is_active:
+            return False
+        user.is_active, user.active_changed_at = False, timezone.now()
+        user.save(update_fields=["is_active", "active_changed_at"])
+        _refuse_tokens_issued_before(user, user.active_changed_at)
+        events.user_deactivated(user, reason=reason)
+    log.info("account_deactivated", user_id=str(user.id))
+    return True
+
+
+def reactivate_account(*, user_id) -> bool:
+    """Open a closed account again: the user may log in; tokens issued before the deactivation stay
+    refused. False when it was open already."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if user.is_active:
+            return False
+        user.is_active, user.active_changed_at = True, timezone.now()
+        user.save(update_fields=["is_active", "active_changed_at"])
+        events.user_reactivated(user)
+    log.info("account_reactivated", user_id=str(user.id))
+    return True
 
 
 def grant_seller_role(*, user_id: str) -> User | None:
-    """The user opened a seller profile; their next refresh carries ``seller``. Idempotent."""
-    with transaction.atomic():
-        user = _user_named_by_the_user_service(user_id)
-        if user is not None and not user.is_seller:
-            user.is_seller = True
-            user.save(update_fields=["is_seller"])
-    return user
+    """``user.seller_activated``: the user opened a seller profile in the user service; their next
+    refresh carries ``seller``. Idempotent. Called inside the consumer's transaction, beside the
+    inbox row.
 
-
-def deactivate_user(*, user_id: str, at: datetime) -> User | None:
-    """Staff deactivated the account at ``at``: no login, no refresh, and every token issued so far
-    is refused by every verifier at once.
-
-    The cut-off is the later of ``at`` and now: tokens issued between the deactivation and this
-    event's arrival are refused too. It keeps its microseconds, so a token issued earlier in the
-    same second (JWT ``iat`` is whole seconds) is refused as well.
+    An id this service does not know is logged and ignored: every user the user service knows came
+    from our own user.registered, so waiting cannot make it known and retrying would only end in the
+    dead-letter queue. It points at mismatched databases (one of the two restored or reset).
     """
     with transaction.atomic():
-        user = _user_named_by_the_user_service(user_id)
+        try:
+            user = User.objects.select_for_update().filter(pk=user_id).first()
+        except (ValueError, DjangoValidationError):  # not a UUID at all
+            user = None
         if user is None:
+            log.warning("user_event_for_unknown_user_ignored", user_id=str(user_id))
             return None
-        stale = user.active_changed_at is not None and at <= user.active_changed_at
-        if stale:
-            # A newer reactivation (or deactivation) is already applied; this one still refuses the
-            # tokens issued before it, but neither closes the account again nor ends newer sessions.
-            cutoff = at
-        else:
-            cutoff = max(at, timezone.now())
-            user.is_active = False
-            user.active_changed_at = at
-        if user.tokens_valid_after is None or cutoff > user.tokens_valid_after:
-            user.tokens_valid_after = cutoff  # never moved back: a later password change stays in force
-        user.save(update_fields=["is_active", "active_changed_at", "tokens_valid_after"])
-        # Outside the database, so not undone by a rollback; harmless, as the event is then retried
-        # and setting the same cut-off again changes nothing. Access tokens live their full lifetime,
-        # so the entry must outlive the last one issued before the cut-off (+60 s for clock skew).
-        revocation.revoke_tokens_of_user(
-            str(user.id),
-            issued_before=user.tokens_valid_after.timestamp(),
-            lifetime_seconds=int(settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60,
-        )
-    return user
-
-
-def reactivate_user(*, user_id: str, at: datetime) -> User | None:
-    """Staff reactivated the account at ``at``: the user may log in again. Tokens issued before the
-    deactivation stay refused, as ``tokens_valid_after`` is left where the deactivation put it."""
-    with transaction.atomic():
-        user = _user_named_by_the_user_service(user_id)
-        if user is None:
-            return None
-        if user.active_changed_at is not None and at <= user.active_changed_at:
-            log.info("stale_reactivation_ignored", user_id=str(user.id), reactivated_at=_iso(at),
-                     active_changed_at=_iso(user.active_changed_at))
-            return user
-        user.is_active = True
-        user.active_changed_at = at
-        user.save(update_fields=["is_active", "active_changed_at"])
+        if not user.is_seller:
+            user.is_seller = True
+            user.save(update_fields=["is_seller"])
     return user

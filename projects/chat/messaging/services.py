@@ -7,7 +7,6 @@ after it commits is anyone told of it: a frame never announces a message that is
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone as dt_timezone
 
 from django.conf import settings
 from django.core.cache import caches
@@ -15,20 +14,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
-from marketplace_libs.events.publishing import publish
 from marketplace_libs.readmodels import ensure_card, keep_card
+from marketplace_libs.times import iso_utc
 
-from . import metrics, presence, realtime
+from . import events, metrics, presence, realtime
 from .models import Conversation, Message, Person, ReadState
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def message_frame_data(message: Message) -> dict:
     return {"id": str(message.id), "conversation_id": str(message.conversation_id), "sender_id": str(message.sender_id),
-            "body": message.body, "client_id": message.client_id, "created_at": _iso(message.created_at)}
+            "body": message.body, "client_id": message.client_id, "created_at": iso_utc(message.created_at)}
 
 
 # --- names (read model) --------------------------------------------------------------------------
@@ -97,15 +92,8 @@ def send_message(*, conversation_id, sender_id, sender_name: str, body: str, cli
             message, conversation = _store_message(conversation_id=conversation_id, sender_id=sender_id, body=body,
                                                    client_id=client_id)
             recipient = conversation.other(sender_id)
-            publish("message.sent", {
-                "message_id": str(message.id), "conversation_id": str(conversation.pk), "sender_id": str(sender_id),
-                "sender_name": sender_name, "preview": body[:140],
-                "recipients": [{"user_id": user_id, "online": is_online}
-                               for user_id, is_online in presence.online([recipient]).items()],
-                "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
-                "order_id": str(conversation.order_id) if conversation.order_id else None,
-                "sent_at": _iso(message.created_at),
-            }, aggregate_id=str(conversation.pk))
+            events.message_sent(message, conversation=conversation, sender_name=sender_name,
+                                recipients_online=presence.online([recipient]))
             frame = {"type": "message.new", "message": message_frame_data(message)}
             transaction.on_commit(lambda: realtime.push(conversation.participants, frame))
             metrics.count_message_on_commit()

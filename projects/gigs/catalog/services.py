@@ -6,26 +6,21 @@ which price, whether it is on sale) publishes ``gig.created``/``gig.updated``/``
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
-from marketplace_libs.events.publishing import publish
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
-from . import rules, search
-from .models import TIER_ORDER, Category, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
+from . import events, rules, search
+from .models import Category, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
 
 IMAGE_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_side=1600, min_side=200)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 # --- sellers, as the gig service knows them ---------------------------------------------------
@@ -52,7 +47,7 @@ def create_gig(*, seller: Seller, title: str, description: str, category: Catego
         gig.save()
         _replace_packages(gig, packages)
         _replace_tags(gig, tags)
-        _after_change(gig, "gig.created")
+        _after_change(gig, events.gig_created)
     return gig
 
 
@@ -74,7 +69,7 @@ def update_gig(*, gig: Gig, packages: list[dict] | None = None, tags: list[str] 
             _replace_packages(gig, packages)
         if tags is not None:
             _replace_tags(gig, tags)
-        _after_change(gig, "gig.updated")
+        _after_change(gig, events.gig_updated)
     return gig
 
 
@@ -84,8 +79,7 @@ def delete_gig(*, gig: Gig) -> None:
         updated = Gig.objects.filter(pk=gig.pk, deleted_at__isnull=True).update(
             deleted_at=timezone.now(), revision=gig.revision + 1)
         if updated:
-            publish("gig.deleted", {"gig_id": str(gig.pk), "seller_id": str(gig.seller_id),
-                                    "deleted_at": _iso(timezone.now())}, aggregate_id=str(gig.pk))
+            events.gig_deleted(gig)
             search.gigs_changed([gig.pk])
 
 
@@ -97,7 +91,7 @@ def pause_by_staff(*, gig: Gig) -> bool:
         gig.status, gig.paused_by_staff = GigStatus.PAUSED, True
         gig.revision += 1
         gig.save()
-        _after_change(gig, "gig.updated")
+        _after_change(gig, events.gig_updated)
     return True
 
 
@@ -132,9 +126,9 @@ def _replace_tags(gig: Gig, names: list[str]) -> None:
     gig.tags_text = " ".join(names)
 
 
-def _after_change(gig: Gig, event_type: str) -> None:
+def _after_change(gig: Gig, announce: Callable[[Gig], None]) -> None:
     _refresh_search_vector(gig)
-    publish(event_type, gig_event_data(gig), aggregate_id=str(gig.pk))
+    announce(gig)
     search.gigs_changed([gig.pk])
 
 
@@ -148,25 +142,6 @@ def _refresh_search_vector(gig: Gig) -> None:
         SearchVector(Value(gig.title), weight="A", config="english")
         + SearchVector(Value(gig.tags_text), weight="B", config="english")
         + SearchVector(Value(gig.description), weight="C", config="english")))
-
-
-def gig_event_data(gig: Gig) -> dict:
-    packages = sorted(gig.packages.all(), key=lambda package: TIER_ORDER[package.tier])
-    return {
-        "gig_id": str(gig.pk),
-        "seller_id": str(gig.seller_id),
-        "title": gig.title,
-        "category": gig.category.slug,
-        "status": gig.status,
-        "packages": [{
-            "tier": package.tier, "title": package.title, "description": package.description,
-            "price": f"{package.price:.2f}", "currency": package.currency,
-            "delivery_days": package.delivery_days,
-            "revisions": rules.UNLIMITED if package.revisions is None else package.revisions,
-        } for package in packages],
-        "revision": gig.revision,
-        "updated_at": _iso(timezone.now()),
-    }
 
 
 # --- images -------------------------------------------------------------------------------------

@@ -19,21 +19,19 @@ class Step:
     sources: frozenset[str]
     target: str
     actor: str  # buyer, seller, provider, system, staff
-    event: str
-    timeline: str
+    timeline: str  # the kind of its timeline entry; its event is published by services.py through events.py
 
 
 STEPS = {step.name: step for step in (
-    Step("pay", frozenset({S.PENDING_PAYMENT}), S.IN_PROGRESS, "provider", "order.paid", "paid"),
-    Step("deliver", frozenset({S.IN_PROGRESS}), S.DELIVERED, "seller", "order.delivered", "delivered"),
-    Step("request_revision", frozenset({S.DELIVERED}), S.IN_PROGRESS, "buyer", "order.revision_requested",
-         "revision_requested"),
-    Step("accept", frozenset({S.DELIVERED}), S.COMPLETED, "buyer", "order.completed", "completed"),
-    Step("auto_complete", frozenset({S.DELIVERED}), S.COMPLETED, "system", "order.completed", "auto_completed"),
-    Step("cancel_by_buyer", frozenset({S.PENDING_PAYMENT}), S.CANCELLED, "buyer", "order.cancelled", "cancelled"),
-    Step("cancel_by_seller", frozenset({S.IN_PROGRESS}), S.CANCELLED, "seller", "order.cancelled", "cancelled"),
+    Step("pay", frozenset({S.PENDING_PAYMENT}), S.IN_PROGRESS, "provider", "paid"),
+    Step("deliver", frozenset({S.IN_PROGRESS}), S.DELIVERED, "seller", "delivered"),
+    Step("request_revision", frozenset({S.DELIVERED}), S.IN_PROGRESS, "buyer", "revision_requested"),
+    Step("accept", frozenset({S.DELIVERED}), S.COMPLETED, "buyer", "completed"),
+    Step("auto_complete", frozenset({S.DELIVERED}), S.COMPLETED, "system", "auto_completed"),
+    Step("cancel_by_buyer", frozenset({S.PENDING_PAYMENT}), S.CANCELLED, "buyer", "cancelled"),
+    Step("cancel_by_seller", frozenset({S.IN_PROGRESS}), S.CANCELLED, "seller", "cancelled"),
     Step("cancel_by_staff", frozenset({S.PENDING_PAYMENT, S.IN_PROGRESS, S.DELIVERED}), S.CANCELLED, "staff",
-         "order.cancelled", "cancelled"),
+         "cancelled"),
 )}
 
 

@@ -7,6 +7,9 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+# How events write a package's revisions when there is no limit (NULL in these tables).
+UNLIMITED = "unlimited"
+
 
 class Listing(models.Model):
     """A gig as the order service sells it: the newest ``gig.*`` event's copy, never the client's."""

@@ -8,7 +8,7 @@ two concurrent calls on one order are serialised, and the second finds the statu
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
@@ -16,18 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
-from marketplace_libs.events.publishing import publish
 
-from . import lifecycle, metrics, payments
-from .models import Listing, ListedPackage, Order, OrderStatus, PaymentStatus, PaymentWebhookEvent, TimelineEntry
+from . import events, lifecycle, metrics, payments
+from .models import (
+    UNLIMITED, Listing, ListedPackage, Order, OrderStatus, PaymentStatus, PaymentWebhookEvent, TimelineEntry,
+)
 from .payments.webhook import ProviderEvent
 
 log = structlog.get_logger("marketplace.orders")
-UNLIMITED = "unlimited"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 # --- what is for sale (gig.* events) --------------------------------------------------------
@@ -82,7 +78,7 @@ def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Or
             seller_id=listing.seller_id, requirements=requirements, delivery_days=offer.delivery_days,
             revisions_allowed=offer.revisions, payment_provider=payment.provider, payment_id=payment.payment_id)
         _note(order, "placed", actor_id=buyer_id, message=f"Ordered the {offer.tier} package.")
-        _publish("order.placed", order, placed_at=_iso(order.created_at))
+        events.order_placed(order)
         metrics.count_on_commit(metrics.ORDERS_PLACED)
     return order
 
@@ -94,8 +90,8 @@ def deliver(*, order_id, user_id: str, message: str) -> Order:
         order = _locked_for_party(order_id, user_id)
         _check(order, "deliver", user_id)
         order.delivered_at = timezone.now()
-        _move(order, "deliver", actor_id=user_id, note=message,
-              event={"delivered_at": _iso(order.delivered_at), "message": message})
+        _move(order, "deliver", actor_id=user_id, note=message)
+        events.order_delivered(order, message=message)
     return order
 
 
@@ -106,9 +102,8 @@ def request_revision(*, order_id, user_id: str, message: str) -> Order:
         if order.revisions_left == 0:
             raise Conflict(f"The package includes {order.revisions_allowed} revision(s), all used.")
         order.revisions_used += 1
-        _move(order, "request_revision", actor_id=user_id, note=message, event={
-            "requested_at": _iso(timezone.now()), "message": message, "revisions_used": order.revisions_used,
-            "revisions_allowed": UNLIMITED if order.revisions_allowed is None else order.revisions_allowed})
+        _move(order, "request_revision", actor_id=user_id, note=message)
+        events.order_revision_requested(order, message=message)
     return order
 
 
@@ -190,8 +185,8 @@ def _payment_succeeded(order: Order) -> None:
         order.payment_status = PaymentStatus.SUCCEEDED
         order.paid_at = timezone.now()
         order.due_at = order.paid_at + timedelta(days=order.delivery_days)
-        _move(order, "pay", actor_id=None, note="Payment received.",
-              event={"paid_at": _iso(order.paid_at), "due_at": _iso(order.due_at)})
+        _move(order, "pay", actor_id=None, note="Payment received.")
+        events.order_paid(order)
         metrics.count_on_commit(metrics.ORDERS_PAID)
     elif order.status == OrderStatus.CANCELLED and order.payment_status in (PaymentStatus.PENDING,
                                                                           PaymentStatus.FAILED):
@@ -229,20 +224,19 @@ def _check(order: Order, name: str, user_id: str | None) -> None:
         raise Conflict(f"Not possible while the order is {order.status.replace('_', ' ')}.")
 
 
-def _move(order: Order, name: str, *, actor_id, note: str, event: dict, at: datetime | None = None) -> None:
-    """Take ``name``: the new status, its timeline entry (``note``) and its event (``event`` fields)."""
+def _move(order: Order, name: str, *, actor_id, note: str, at: datetime | None = None) -> None:
+    """Take ``name``: the new status and its timeline entry (``note``); the caller publishes its event."""
     step = lifecycle.step(name)
     order.status = step.target
     order.save()
     _note(order, step.timeline, actor_id=actor_id, message=note, at=at)
-    _publish(step.event, order, **event)
 
 
 def _complete(order: Order, name: str, *, actor_id, by: str, message: str = "Accepted the delivery.",
               at: datetime | None = None) -> None:
     order.completed_at = at or timezone.now()
-    _move(order, name, actor_id=actor_id, note=message, at=at,
-          event={"completed_at": _iso(order.completed_at), "by": by})
+    _move(order, name, actor_id=actor_id, note=message, at=at)
+    events.order_completed(order, by=by)
     metrics.count_on_commit(metrics.ORDERS_COMPLETED)
 
 
@@ -251,8 +245,8 @@ def _cancel(order: Order, name: str, *, actor_id, reason: str, by: str) -> None:
     refunded = order.payment_status == PaymentStatus.SUCCEEDED
     if refunded:
         _refund(order)
-    _move(order, name, actor_id=actor_id, note=reason,
-          event={"cancelled_at": _iso(order.cancelled_at), "by": by, "reason": reason, "refunded": refunded})
+    _move(order, name, actor_id=actor_id, note=reason)
+    events.order_cancelled(order, by=by, reason=reason, refunded=refunded)
 
 
 def _refund(order: Order) -> None:
@@ -268,11 +262,3 @@ def _refund(order: Order) -> None:
 
 def _note(order: Order, kind: str, *, actor_id=None, message: str = "", at: datetime | None = None) -> None:
     TimelineEntry.objects.create(order=order, type=kind, actor_id=actor_id, message=message, at=at or timezone.now())
-
-
-def _publish(event_type: str, order: Order, **fields) -> None:
-    publish(event_type, {
-        "order_id": str(order.pk), "gig_id": str(order.gig_id), "package": order.package, "title": order.title,
-        "buyer_id": str(order.buyer_id), "seller_id": str(order.seller_id), "price": f"{order.price:.2f}",
-        "currency": order.currency, **fields,
-    }, aggregate_id=str(order.pk))

@@ -7,22 +7,18 @@ read models and the seller's notification.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, Forbidden, NotFound
-from marketplace_libs.events.publishing import publish
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
+from . import events
 from .models import Person, RatingAggregate, Review, ReviewableOrder, Subject
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 # --- facts from other services ------------------------------------------------------------------
@@ -49,12 +45,7 @@ def submit_review(*, order_id, buyer_id, buyer_username: str, rating: int, comme
         with transaction.atomic():
             review = Review.objects.create(order_id=order.order_id, gig_id=order.gig_id, seller_id=order.seller_id,
                                            buyer=buyer, rating=rating, comment=comment)
-            aggregates = _count(review, +1)
-            publish("review.created", {
-                "review_id": str(review.pk), "order_id": str(review.order_id), "gig_id": str(review.gig_id),
-                "buyer_id": str(buyer_id), "seller_id": str(review.seller_id), "rating": rating, "comment": comment,
-                "created_at": _iso(review.created_at), **aggregates,
-            }, aggregate_id=str(review.seller_id))
+            events.review_created(review, aggregates=_count(review, +1))
     except IntegrityError:
         raise Conflict("This order has been reviewed already.") from None
     return review
@@ -82,12 +73,7 @@ def hide_review(*, review_id, reason: str) -> bool:
             return False
         review.is_hidden, review.hidden_reason, review.hidden_at = True, reason[:500], timezone.now()
         review.save(update_fields=["is_hidden", "hidden_reason", "hidden_at"])
-        aggregates = _count(review, -1)
-        publish("review.hidden", {
-            "review_id": str(review.pk), "order_id": str(review.order_id), "gig_id": str(review.gig_id),
-            "seller_id": str(review.seller_id), "reason": review.hidden_reason,
-            "hidden_at": _iso(review.hidden_at), **aggregates,
-        }, aggregate_id=str(review.seller_id))
+        events.review_hidden(review, aggregates=_count(review, -1))
     return True
 
 

@@ -1,4 +1,7 @@
-"""Staff's view of profiles: find, edit, deactivate. Changes others must hear of go through services."""
+"""Staff's view of profiles: find, edit, remove an avatar. Changes others must hear of go through services.
+
+Account state (active, seller role, email) belongs to the auth service: staff deactivate and reactivate
+accounts in the auth admin, and this service follows its ``user.deactivated``/``user.reactivated``."""
 
 from django.contrib import admin, messages
 
@@ -45,13 +48,14 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["username", "email", "display_name"]
     ordering = ["-created_at"]
     # The avatar is only ever replaced through the owner's validated upload; staff can remove it.
-    readonly_fields = ["user_id", "username", "email", "avatar", "is_active", "deactivation_reason", "revision",
-                       "rating_avg", "rating_count", "orders_completed", "created_at", "updated_at"]
+    readonly_fields = ["user_id", "username", "email", "avatar", "is_active", "deactivation_reason",
+                       "active_changed_at", "revision", "rating_avg", "rating_count", "orders_completed",
+                       "created_at", "updated_at"]
     fields = ["user_id", "username", "email", "display_name", "bio", "country", "languages", "skills", "avatar",
-              "is_active", "deactivation_reason", "rating_avg", "rating_count", "orders_completed", "revision",
-              "created_at", "updated_at"]
+              "is_active", "deactivation_reason", "active_changed_at", "rating_avg", "rating_count",
+              "orders_completed", "revision", "created_at", "updated_at"]
     inlines = [SellerInline, PreferencesInline]
-    actions = ["deactivate_accounts", "reactivate_accounts", "remove_avatars"]
+    actions = ["remove_avatars"]
     list_select_related = ["seller"]
 
     @admin.display(boolean=True, description="seller")
@@ -62,21 +66,10 @@ class ProfileAdmin(admin.ModelAdmin):
         return False  # profiles come from registrations
 
     def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: orders, reviews and chats keep pointing at the user
+        return False  # deactivate in the auth admin instead: orders, reviews and chats keep pointing at the user
 
     def save_model(self, request, obj, form, change):
         services.save_edited_by_staff(profile=obj, changed_fields=list(form.changed_data))
-
-    @admin.action(description="Deactivate the selected accounts (their tokens stop working)")
-    def deactivate_accounts(self, request, queryset):
-        done = sum(services.deactivate(profile=profile, reason=f"Deactivated by staff ({request.user.get_username()})")
-                   for profile in queryset)
-        self.message_user(request, f"{done} account(s) deactivated.", messages.SUCCESS)
-
-    @admin.action(description="Reactivate the selected accounts")
-    def reactivate_accounts(self, request, queryset):
-        done = sum(services.reactivate(profile=profile) for profile in queryset)
-        self.message_user(request, f"{done} account(s) reactivated.", messages.SUCCESS)
 
     @admin.action(description="Remove the avatars of the selected accounts")
     def remove_avatars(self, request, queryset):

@@ -12,6 +12,17 @@ def create_profile(event):
                                  date_joined=event.datetime("date_joined"))
 
 
+@handles("user.deactivated")
+def hide_deactivated_profile(event):
+    services.record_deactivation(user_id=event.data["user_id"], reason=event.data["reason"],
+                                 at=event.datetime("deactivated_at"))
+
+
+@handles("user.reactivated")
+def show_reactivated_profile(event):
+    services.record_reactivation(user_id=event.data["user_id"], at=event.datetime("reactivated_at"))
+
+
 @handles("review.created")
 def count_review(event):
     data = event.data

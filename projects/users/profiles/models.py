@@ -30,6 +30,9 @@ class Profile(models.Model):
     avatar = models.FileField(upload_to=avatar_path, blank=True, max_length=200)
     is_active = models.BooleanField(default=True)
     deactivation_reason = models.CharField(max_length=500, blank=True)
+    # When the auth service last deactivated or reactivated the account, by its clock: an older event
+    # arriving after a newer one must not undo it.
+    active_changed_at = models.DateTimeField(null=True, blank=True)
     # Grows with every change of the public card, so other services' read models keep the newest.
     revision = models.PositiveIntegerField(default=0)
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)

@@ -6,27 +6,22 @@ publishes its event here, in the same transaction (the outbox), and nowhere else
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Forbidden, NotFound
-from marketplace_libs.events.publishing import publish
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.tallies import rounded_average
 
-from . import selectors
+from . import events, selectors
 from .models import CompletedSale, Preferences, Profile, SellerProfile, SellerRating
 
 AVATAR_RULES = ImageRules(max_bytes=2 * 1024 * 1024, max_side=512, min_side=32)
 PUBLIC_CARD_FIELDS = ("display_name", "avatar", "country")  # what user.profile_updated carries
 UNSET = object()
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 # --- profiles come into being -----------------------------------------------------------------
@@ -93,7 +88,7 @@ def update_profile(*, profile: Profile, avatar=UNSET, **changes) -> Profile:
                 profile.revision += 1
             profile.save()
             if card_changed:
-                _publish_public_card(profile)
+                events.profile_updated(profile)
             if avatar is not UNSET and old_avatar_name:
                 storage = profile.avatar.storage
                 transaction.on_commit(lambda: storage.delete(old_avatar_name))
@@ -108,19 +103,6 @@ def _public_card_of(profile: Profile) -> tuple:
     return profile.display_name, profile.avatar.name or "", profile.country
 
 
-def _publish_public_card(profile: Profile) -> None:
-    publish("user.profile_updated", {
-        "user_id": str(profile.user_id),
-        "username": profile.username,
-        "display_name": profile.display_name,
-        "avatar_url": profile.avatar.url if profile.avatar else None,
-        "country": profile.country,
-        "is_seller": profile.is_seller,
-        "revision": profile.revision,
-        "updated_at": _iso(timezone.now()),
-    }, aggregate_id=str(profile.user_id))
-
-
 def become_seller(*, profile: Profile, headline: str, description: str) -> tuple[SellerProfile, bool]:
     """Open the seller profile; ``(seller, False)`` and no change when it is already open."""
     with transaction.atomic():
@@ -130,11 +112,8 @@ def become_seller(*, profile: Profile, headline: str, description: str) -> tuple
         seller = SellerProfile.objects.create(profile=profile, headline=headline, description=description)
         profile.revision += 1
         profile.save(update_fields=["revision", "updated_at"])
-        publish("user.seller_activated", {
-            "user_id": str(profile.user_id), "username": profile.username, "headline": headline,
-            "activated_at": _iso(seller.activated_at),
-        }, aggregate_id=str(profile.user_id))
-        _publish_public_card(Profile.objects.select_related("seller").get(pk=profile.pk))
+        events.seller_activated(profile, seller)
+        events.profile_updated(Profile.objects.select_related("seller").get(pk=profile.pk))
     return seller, True
 
 
@@ -158,15 +137,7 @@ def update_preferences(*, profile: Profile, **changes) -> Preferences:
             setattr(preferences, field, value)
         preferences.revision += 1
         preferences.save()
-        publish("user.preferences_updated", {
-            "user_id": str(profile.pk),
-            "email_notifications": preferences.email_notifications,
-            "message_emails": preferences.message_emails,
-            "language": preferences.language,
-            "currency": preferences.currency,
-            "timezone": preferences.timezone,
-            "revision": preferences.revision,
-        }, aggregate_id=str(profile.pk))
+        events.preferences_updated(preferences)
     return preferences
 
 
@@ -178,7 +149,7 @@ def save_edited_by_staff(*, profile: Profile, changed_fields: list[str]) -> None
         if set(changed_fields) & set(PUBLIC_CARD_FIELDS):
             profile.revision += 1
             profile.save()
-            _publish_public_card(profile)
+            events.profile_updated(profile)
         else:
             profile.save()
 
@@ -192,31 +163,28 @@ def remove_avatar_by_staff(*, profile: Profile) -> None:
         profile.avatar = ""
         profile.revision += 1
         profile.save()
-        _publish_public_card(profile)
+        events.profile_updated(profile)
         storage = profile.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_name))
 
 
-def deactivate(*, profile: Profile, reason: str) -> bool:
-    """False when it was already deactivated."""
-    with transaction.atomic():
-        updated = Profile.objects.filter(pk=profile.pk, is_active=True).update(
-            is_active=False, deactivation_reason=reason[:500], updated_at=timezone.now())
-        if updated:
-            publish("user.deactivated", {
-                "user_id": str(profile.pk), "deactivated_at": _iso(timezone.now()), "reason": reason[:500],
-            }, aggregate_id=str(profile.pk))
-    return bool(updated)
+# --- account state, as the auth service tells it ------------------------------------------------
+
+def record_deactivation(*, user_id, reason: str, at: datetime) -> None:
+    """``user.deactivated``: the public profile is hidden and can no longer be edited. An older event
+    arriving after a newer one (a replayed dead letter) changes nothing."""
+    _not_newer_than(at).filter(pk=user_id).update(
+        is_active=False, deactivation_reason=reason[:500], active_changed_at=at, updated_at=timezone.now())
 
 
-def reactivate(*, profile: Profile) -> bool:
-    with transaction.atomic():
-        updated = Profile.objects.filter(pk=profile.pk, is_active=False).update(
-            is_active=True, deactivation_reason="", updated_at=timezone.now())
-        if updated:
-            publish("user.reactivated", {"user_id": str(profile.pk), "reactivated_at": _iso(timezone.now())},
-                    aggregate_id=str(profile.pk))
-    return bool(updated)
+def record_reactivation(*, user_id, at: datetime) -> None:
+    """``user.reactivated``: the profile is public again (unless a newer deactivation is known)."""
+    _not_newer_than(at).filter(pk=user_id).update(
+        is_active=True, deactivation_reason="", active_changed_at=at, updated_at=timezone.now())
+
+
+def _not_newer_than(at: datetime):
+    return Profile.objects.filter(Q(active_changed_at__isnull=True) | Q(active_changed_at__lt=at))
 
 
 # --- stats, from other services' events -------------------------------------------------------

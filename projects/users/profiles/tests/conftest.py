@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from marketplace_libs.testing import event
 from marketplace_libs.events.envelope import Event
+from marketplace_libs.times import iso_utc
 
 USERS = "/api/users"
 
@@ -39,18 +42,20 @@ def caller(client_for, db):
     return make
 
 
-
-
-
-
-
-
 def registered(user_id: str, username: str, email: str | None = None) -> Event:
     return event("user.registered", {"user_id": user_id, "username": username,
                                      "email": email or f"{username}@example.com",
                                      "date_joined": "2026-01-02T03:04:05.000000Z"})
 
 
+def deactivated(user_id: str, *, at: datetime | None = None, reason: str = "Spam") -> Event:
+    """The auth service's ``user.deactivated`` (staff closed the account in the auth admin)."""
+    return event("user.deactivated", {"user_id": user_id, "deactivated_at": iso_utc(at or timezone.now()),
+                                      "reason": reason})
+
+
+def reactivated(user_id: str, *, at: datetime | None = None) -> Event:
+    return event("user.reactivated", {"user_id": user_id, "reactivated_at": iso_utc(at or timezone.now())})
 
 
 def png_bytes(size=(300, 200), fmt="PNG") -> bytes:

@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from marketplace_libs.testing import deliver, problem, published
 from profiles.models import Profile
 
-from .conftest import USERS, png_bytes, registered
+from .conftest import USERS, deactivated, png_bytes, registered
 
 
 def test_a_new_user_has_a_profile_before_the_registration_event_arrives(caller):
@@ -138,9 +138,6 @@ def test_without_a_token_me_is_a_401(api_client, db):
 
 
 def test_a_deactivated_user_cannot_edit_their_profile(caller):
-    from profiles import services
-
     me = caller()
-    profile = Profile.objects.get(user_id=me.client.get(f"{USERS}/me").json()["id"])
-    services.deactivate(profile=profile, reason="test")
+    deliver(deactivated(me.client.get(f"{USERS}/me").json()["id"]))
     problem(me.client.patch(f"{USERS}/me", {"bio": "x"}, format="json"), 403)

@@ -1,8 +1,7 @@
 from marketplace_libs.testing import deliver, problem
-from profiles import services
 from profiles.models import Profile
 
-from .conftest import USERS, registered
+from .conftest import USERS, deactivated, registered
 
 
 def test_anyone_sees_a_public_profile_by_username_whatever_its_case(caller, api_client):
@@ -23,7 +22,7 @@ def test_an_unknown_or_deactivated_user_is_a_404(caller, api_client):
     problem(api_client.get(f"{USERS}/nobody_here"), 404)
     owner = caller()
     owner.client.get(f"{USERS}/me")
-    services.deactivate(profile=Profile.objects.get(user_id=owner.id), reason="spam")
+    deliver(deactivated(owner.id))
     problem(api_client.get(f"{USERS}/{owner.username}"), 404)
 
 

@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from accounts import selectors, services
-from accounts.models import User
 
 DEMO_PASSWORD = "demo passphrase 2026"
 DEMO_USERS = [
@@ -24,9 +22,8 @@ class Command(BaseCommand):
             if selectors.email_taken(email):
                 continue
             # Through the service, so the other services hear of them like of anyone else.
-            user = services.register_user(email=email, username=username, password=DEMO_PASSWORD)
-            if staff:  # no API grants staff; sellers open their seller profile through the user service
-                with transaction.atomic():
-                    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+            # Sellers open their seller profile through the user service (manage_all.py seed); no API grants staff.
+            services.register_user(email=email, username=username, password=DEMO_PASSWORD, is_staff=staff,
+                                   is_superuser=staff)
             self.stdout.write(f"  {username:<14} {email}{'  (seller)' if seller else ''}{'  (staff)' if staff else ''}")
         self.stdout.write(f"demo password for every account: {DEMO_PASSWORD}")

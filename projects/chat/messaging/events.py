@@ -1,0 +1,27 @@
+"""The events the chat service publishes: one function per type, its payload's shape in one place.
+
+Each runs inside the transaction of the change it reports.
+"""
+
+from __future__ import annotations
+
+from marketplace_libs.events.publishing import publish
+from marketplace_libs.times import iso_utc
+
+from .models import Conversation, Message
+
+PREVIEW_CHARS = 140
+
+
+def message_sent(message: Message, *, conversation: Conversation, sender_name: str,
+                 recipients_online: dict[str, bool]) -> None:
+    """``recipients_online``: each recipient's presence when the message was sent, so the notification
+    service can tell those who are away from chat without asking chat."""
+    publish("message.sent", {
+        "message_id": str(message.id), "conversation_id": str(conversation.pk), "sender_id": str(message.sender_id),
+        "sender_name": sender_name, "preview": message.body[:PREVIEW_CHARS],
+        "recipients": [{"user_id": user_id, "online": online} for user_id, online in recipients_online.items()],
+        "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
+        "order_id": str(conversation.order_id) if conversation.order_id else None,
+        "sent_at": iso_utc(message.created_at),
+    }, aggregate_id=str(conversation.pk))

@@ -1,0 +1,56 @@
+"""The events the order service publishes: one function per type, its payload's shape in one place.
+
+Every ``order.*`` event carries the order's card (ids, package, title, parties, price) and the
+facts of its own step. Each runs inside the transaction of the change it reports.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from marketplace_libs.events.publishing import publish
+from marketplace_libs.times import iso_utc
+
+from .models import UNLIMITED, Order
+
+
+def order_placed(order: Order) -> None:
+    publish("order.placed", {**_card(order), "placed_at": iso_utc(order.created_at)}, aggregate_id=str(order.pk))
+
+
+def order_paid(order: Order) -> None:
+    publish("order.paid", {**_card(order), "paid_at": iso_utc(order.paid_at), "due_at": iso_utc(order.due_at)},
+            aggregate_id=str(order.pk))
+
+
+def order_delivered(order: Order, *, message: str) -> None:
+    publish("order.delivered", {**_card(order), "delivered_at": iso_utc(order.delivered_at), "message": message},
+            aggregate_id=str(order.pk))
+
+
+def order_revision_requested(order: Order, *, message: str) -> None:
+    publish("order.revision_requested", {
+        **_card(order), "requested_at": iso_utc(timezone.now()), "message": message,
+        "revisions_used": order.revisions_used,
+        "revisions_allowed": UNLIMITED if order.revisions_allowed is None else order.revisions_allowed,
+    }, aggregate_id=str(order.pk))
+
+
+def order_completed(order: Order, *, by: str) -> None:
+    publish("order.completed", {**_card(order), "completed_at": iso_utc(order.completed_at), "by": by},
+            aggregate_id=str(order.pk))
+
+
+def order_cancelled(order: Order, *, by: str, reason: str, refunded: bool) -> None:
+    publish("order.cancelled", {
+        **_card(order), "cancelled_at": iso_utc(order.cancelled_at), "by": by, "reason": reason,
+        "refunded": refunded,
+    }, aggregate_id=str(order.pk))
+
+
+def _card(order: Order) -> dict:
+    return {
+        "order_id": str(order.pk), "gig_id": str(order.gig_id), "package": order.package, "title": order.title,
+        "buyer_id": str(order.buyer_id), "seller_id": str(order.seller_id), "price": f"{order.price:.2f}",
+        "currency": order.currency,
+    }
