@@ -107,7 +107,7 @@ def channel_layer_settings(config: PlatformConfig, service: str) -> dict:
 
     Pub/sub rather than channels_redis's core layer (docs/decisions.md, 35): a push is fire-and-forget
     either way (the core layer drops it silently once a process's channel is at capacity), and pub/sub
-    delivers ~6 times as many per CPU second. Every frame pushed is also stored or recomputable, so a
+    costs a process far less CPU per push. Every frame pushed is also stored or recomputable, so a
     socket that misses one catches up from the REST API. Pub/sub channel names are global to the Redis
     server, not per database, so the prefix carries the database: two platforms on one server (a
     developer's and the tests') stay apart."""
