@@ -49,6 +49,17 @@ MIDDLEWARE = [
 ]
 
 
+ADMIN_SSO_MIDDLEWARE = "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware"
+
+
+def with_admin_sso(middleware: list[str], *, entry: str = ADMIN_SSO_MIDDLEWARE) -> list[str]:
+    """``middleware`` with the admin's single sign-on ``entry`` right after Django's authentication
+    middleware: it signs the staff member in, so ``request.user`` must already be there. The auth
+    service passes its own entry, which sets the cookie the others read."""
+    position = middleware.index("django.contrib.messages.middleware.MessageMiddleware")
+    return [*middleware[:position], entry, *middleware[position:]]
+
+
 def database_settings(config: PlatformConfig, service: str) -> dict:
     name = database_name(service)
     if not config.database_url:
