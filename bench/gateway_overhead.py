@@ -65,7 +65,8 @@ def main() -> None:
         tag = uuid.uuid4().hex[:8]
         credentials = {"email": f"bench-{tag}@example.com", "username": f"bench_{tag}", "password": "bench passphrase 1234"}
         httpx.post(f"{gateway_url}/api/auth/register", json=credentials).raise_for_status()
-        token = httpx.post(f"{gateway_url}/api/auth/login", json=credentials).json()["access"]
+        login = {"email": credentials["email"], "password": credentials["password"]}
+        token = httpx.post(f"{gateway_url}/api/auth/login", json=login).json()["access"]
         direct_url = f"http://127.0.0.1:{int(env['MARKETPLACE_PORT_BASE']) + 1}/api/auth/me"
         routes = {"direct": direct_url, "gateway": f"{gateway_url}/api/auth/me"}
         run_wrk(wrk, routes["gateway"], token, 3)  # warm-up: connections, caches, JIT-less Python imports

@@ -33,7 +33,7 @@ def _service_dir(name: str) -> Path:
     except KeyError:
         raise SystemExit(f"unknown service {name!r}; known: {', '.join(s.name for s in present_services())}")
     if not spec.exists:
-        raise SystemExit(f"the {name} service does not exist yet (no projects/{name}/manage.py)")
+        raise SystemExit(f"the {name} service has no project here (no projects/{name}/manage.py)")
     return spec.project_dir
 
 

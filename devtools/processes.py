@@ -33,8 +33,8 @@ def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
     workers = env.get("MARKETPLACE_WEB_CONCURRENCY", "2")
     if asgi:
         # One worker per process: socket services scale by processes on ports of their own (topology).
-        # No permessage-deflate: frames are small JSON, and compressing them cost ~15% of a chat
-        # process's CPU per message (docs/performance.md, Chat).
+        # No permessage-deflate: frames are small JSON, not worth a chat process's CPU to compress
+        # (docs/decisions.md, 37).
         return (f"{_bin('uvicorn')} config.asgi:application --host 127.0.0.1 --port {port} "
                 f"--workers 1 --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 "
                 f"--ws-max-size 65536 --ws-ping-interval 20 --ws-ping-timeout 20 --ws-per-message-deflate false")

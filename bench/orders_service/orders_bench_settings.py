@@ -1,4 +1,4 @@
-"""The order service's settings for bench/orders.py: the real ones, plus trust in the bench's key.
+"""The order service's settings for bench/order_flow.py: the real ones, plus trust in the bench's key.
 
 The bench mints its buyers' and sellers' access tokens with a throwaway RSA key and hands the
 service the public half as a JWKS document in ``MARKETPLACE_BENCH_JWKS``; nothing else differs

@@ -9,9 +9,9 @@ import os
 def settle_heap() -> None:
     """Load the URLconf, collect once, and move everything loaded so far out of the collector's way.
 
-    A Django process holds ~170,000 objects after start-up (modules, models, URL patterns, templates)
-    that live as long as it does. Python's full collections walked all of them each time, every few
-    dozen requests, for 85-96 ms of one request's latency (docs/performance.md, Gig search).
+    A Django process holds many objects after start-up (modules, models, URL patterns, templates)
+    that live as long as it does, and every full collection would walk them all again, inside some
+    request's latency (docs/decisions.md, 38; figures in docs/performance.md, Gig search).
     ``gc.freeze()`` puts them in a permanent generation that collections skip; objects created while
     serving are collected as before. MARKETPLACE_GC_FREEZE=0 leaves the collector as it is.
     """

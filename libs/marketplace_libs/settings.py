@@ -49,6 +49,17 @@ MIDDLEWARE = [
 ]
 
 
+ADMIN_SSO_MIDDLEWARE = "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware"
+
+
+def with_admin_sso(middleware: list[str], *, entry: str = ADMIN_SSO_MIDDLEWARE) -> list[str]:
+    """``middleware`` with the admin's single sign-on ``entry`` right after Django's authentication
+    middleware: it signs the staff member in, so ``request.user`` must already be there. The auth
+    service passes its own entry, which sets the cookie the others read."""
+    position = middleware.index("django.contrib.messages.middleware.MessageMiddleware")
+    return [*middleware[:position], entry, *middleware[position:]]
+
+
 def database_settings(config: PlatformConfig, service: str) -> dict:
     name = database_name(service)
     if not config.database_url:
@@ -107,7 +118,7 @@ def channel_layer_settings(config: PlatformConfig, service: str) -> dict:
 
     Pub/sub rather than channels_redis's core layer (docs/decisions.md, 35): a push is fire-and-forget
     either way (the core layer drops it silently once a process's channel is at capacity), and pub/sub
-    delivers ~6 times as many per CPU second. Every frame pushed is also stored or recomputable, so a
+    costs a process far less CPU per push. Every frame pushed is also stored or recomputable, so a
     socket that misses one catches up from the REST API. Pub/sub channel names are global to the Redis
     server, not per database, so the prefix carries the database: two platforms on one server (a
     developer's and the tests') stay apart."""

@@ -2,8 +2,8 @@
 
 One table for the whole platform, read by the services (to find the auth
 service's JWKS), the gateway (to report health) and manage_all.py (to render
-nginx and start processes). A service whose project folder does not exist yet
-is simply not part of the running platform.
+nginx and start processes). A service listed here without its project folder
+(one being added, such as payments) is left out of the running platform.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 
 from marketplace_libs import admin_sso, revocation, testing, tokens
+from marketplace_libs import settings as platform_settings
 from marketplace_libs.admin_sso import ADMIN_TOKEN_COOKIE, staff_user_from_cookie
 
 ADMIN = "/admin/libstest/"
@@ -144,3 +145,25 @@ def test_install_replaces_a_site_s_login():
     response = site.login(request)
     assert response.status_code == 302
     assert response["Location"] == "/admin/auth/login/?next=%2Fadmin%2Fother%2Flogin%2F"
+
+
+# --- settings: where the middleware goes ---------------------------------------------------------
+
+def test_with_admin_sso_puts_it_after_authentication_and_before_messages():
+    base = list(platform_settings.MIDDLEWARE)
+    middleware = platform_settings.with_admin_sso(base)
+    position = middleware.index(platform_settings.ADMIN_SSO_MIDDLEWARE)
+    assert middleware[position - 1] == "django.contrib.auth.middleware.AuthenticationMiddleware"
+    assert middleware[position + 1] == "django.contrib.messages.middleware.MessageMiddleware"
+    assert [name for name in middleware if name != platform_settings.ADMIN_SSO_MIDDLEWARE] == base
+    assert base == platform_settings.MIDDLEWARE  # the shared list is left as it was
+
+
+def test_with_admin_sso_takes_the_auth_service_s_own_entry():
+    entry = "accounts.admin_sso.AdminTokenCookieMiddleware"
+    middleware = platform_settings.with_admin_sso(list(platform_settings.MIDDLEWARE), entry=entry)
+    assert entry in middleware and platform_settings.ADMIN_SSO_MIDDLEWARE not in middleware
+
+
+def test_a_service_s_settings_run_the_middleware(settings):
+    assert settings.MIDDLEWARE.count(platform_settings.ADMIN_SSO_MIDDLEWARE) == 1

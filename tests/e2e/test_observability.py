@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 
 from devtools import logs as platform_logs
 from marketplace_libs.metrics import PORT_OFFSETS
-from marketplace_libs.topology import ALL_SERVICES
+from marketplace_libs.topology import ALL_SERVICES, present_services
 
 from .support import (
     DEVELOPMENT_PAYMENT_WEBHOOK_SECRET, PASSWORD, ROOT, become_seller, completed_order, publish_gig, wait_for,
@@ -166,10 +166,9 @@ def test_no_secret_reaches_any_log_line(platform, gateway, session):
 
 def test_every_web_process_answers_metrics_and_counts_requests(platform, gateway):
     ports = [int(platform.env["MARKETPLACE_PORT_BASE"])]  # the gateway's Django app
-    for spec in ALL_SERVICES:
-        if (spec.project_dir / "manage.py").exists():
-            # Socket services run two processes here (Redis joins them), each answering for itself.
-            ports.extend(port_of(platform, spec.name) + 100 * index for index in range(2 if spec.asgi else 1))
+    for spec in present_services():
+        # Socket services run two processes here (Redis joins them), each answering for itself.
+        ports.extend(port_of(platform, spec.name) + 100 * index for index in range(2 if spec.asgi else 1))
     for port in ports:
         assert "django_http_requests_total_by_method_total" in str(scrape(f"http://127.0.0.1:{port}/metrics"))
     # Two gunicorn workers share the counts: whichever answers, it answers for both.
@@ -249,8 +248,7 @@ def test_status_shows_readiness_and_the_event_backlog_of_every_service(platform)
                             timeout=180, env=platform.env)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
-    for spec in ALL_SERVICES:
-        if (spec.project_dir / "manage.py").exists():
-            assert rows[spec.name][2] == "ready", result.stdout
+    for spec in present_services():
+        assert rows[spec.name][2] == "ready", result.stdout
     assert "outbox lag" in result.stdout.splitlines()[0] and "dead letters" in result.stdout.splitlines()[0]
     assert f"gateway http://127.0.0.1:{platform.env['MARKETPLACE_GATEWAY_PORT']}: ok" in result.stdout

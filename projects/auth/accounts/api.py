@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.errors import NotAuthenticated
+from marketplace_libs.inputs import validated_input
 from marketplace_libs.middleware import client_address
 
 from . import selectors, services
@@ -16,12 +17,6 @@ from .serializers import (
     LoginInput, MeOutput, PasswordChangeInput, PasswordResetConfirmInput, PasswordResetInput,
     RefreshInput, RegisterInput, TokenPairOutput, UserOutput,
 )
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class PublicView(APIView):
@@ -34,28 +29,28 @@ class PublicView(APIView):
 class RegisterView(PublicView):
     @extend_schema(request=RegisterInput, responses={201: UserOutput})
     def post(self, request):
-        user = services.register_user(**_valid(RegisterInput, request))
+        user = services.register_user(**validated_input(RegisterInput, request))
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(PublicView):
     @extend_schema(request=LoginInput, responses={200: TokenPairOutput})
     def post(self, request):
-        pair = services.log_in(**_valid(LoginInput, request), client_address=client_address(request))
+        pair = services.log_in(**validated_input(LoginInput, request), client_address=client_address(request))
         return Response(pair.as_response())
 
 
 class RefreshView(PublicView):
     @extend_schema(request=RefreshInput, responses={200: TokenPairOutput})
     def post(self, request):
-        pair = services.rotate_refresh_token(raw_refresh=_valid(RefreshInput, request)["refresh"])
+        pair = services.rotate_refresh_token(raw_refresh=validated_input(RefreshInput, request)["refresh"])
         return Response(pair.as_response())
 
 
 class LogoutView(APIView):
     @extend_schema(request=RefreshInput, responses={204: OpenApiResponse(description="Both tokens revoked")})
     def post(self, request):
-        services.log_out(access=request.auth, raw_refresh=_valid(RefreshInput, request)["refresh"])
+        services.log_out(access=request.auth, raw_refresh=validated_input(RefreshInput, request)["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -71,21 +66,21 @@ class MeView(APIView):
 class PasswordChangeView(APIView):
     @extend_schema(request=PasswordChangeInput, responses={204: None})
     def post(self, request):
-        services.change_password(access=request.auth, **_valid(PasswordChangeInput, request))
+        services.change_password(access=request.auth, **validated_input(PasswordChangeInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PasswordResetView(PublicView):
     @extend_schema(request=PasswordResetInput, responses={202: None})
     def post(self, request):
-        services.request_password_reset(**_valid(PasswordResetInput, request))
+        services.request_password_reset(**validated_input(PasswordResetInput, request))
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class PasswordResetConfirmView(PublicView):
     @extend_schema(request=PasswordResetConfirmInput, responses={204: None})
     def post(self, request):
-        services.confirm_password_reset(**_valid(PasswordResetConfirmInput, request))
+        services.confirm_password_reset(**validated_input(PasswordResetConfirmInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

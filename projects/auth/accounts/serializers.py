@@ -3,9 +3,10 @@
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
+from marketplace_libs.inputs import InputSerializer
 
 
-class RegisterInput(serializers.Serializer):
+class RegisterInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     username = StrictCharField(min_length=3, max_length=30)
     password = StrictCharField(max_length=128, trim_whitespace=False)
@@ -17,25 +18,25 @@ class RegisterInput(serializers.Serializer):
         return value
 
 
-class LoginInput(serializers.Serializer):
+class LoginInput(InputSerializer):
     email = StrictCharField(max_length=254)
     password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
-class RefreshInput(serializers.Serializer):
+class RefreshInput(InputSerializer):
     refresh = StrictCharField(max_length=4096)
 
 
-class PasswordChangeInput(serializers.Serializer):
+class PasswordChangeInput(InputSerializer):
     old_password = StrictCharField(max_length=128, trim_whitespace=False)
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
-class PasswordResetInput(serializers.Serializer):
+class PasswordResetInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
 
 
-class PasswordResetConfirmInput(serializers.Serializer):
+class PasswordResetConfirmInput(InputSerializer):
     token = StrictCharField(max_length=512)
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import environ
 
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("auth", apps=[
     "rest_framework_simplejwt.token_blacklist",
@@ -13,8 +13,7 @@ globals().update(service_settings("auth", apps=[
 _env = environ.Env()
 
 AUTH_USER_MODEL = "accounts.User"
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-                  "accounts.admin_sso.AdminTokenCookieMiddleware")
+MIDDLEWARE = with_admin_sso(MIDDLEWARE, entry="accounts.admin_sso.AdminTokenCookieMiddleware")  # noqa: F821
 
 # The auth service verifies its own tokens with its own keys, not over HTTP.
 MARKETPLACE_TOKEN_KEY_SOURCE = "accounts.keys.local_key_source"

@@ -22,10 +22,10 @@ def push(user_ids, frame: dict) -> None:
     """From synchronous code (a service, after commit), without waiting for the frames to go out.
 
     A service called from a socket or an ASGI view runs in a worker thread of the process's event
-    loop: the push is handed to that loop and the thread goes back to the pool at once. Waiting for
-    it (``async_to_sync``) kept a thread of the small pool blocked on a busy loop for every message,
-    which capped a process at a few dozen sends per second (docs/performance.md, Chat). Elsewhere (a
-    shell, a management command, a Celery task) there is no such loop and the push is made in place.
+    loop: the push is handed to that loop and the thread goes back to the pool at once, rather than
+    waiting (``async_to_sync``) on a busy loop while the small pool runs out of threads
+    (docs/performance.md, Chat). Elsewhere (a shell, a management command, a Celery task) there is
+    no such loop and the push is made in place.
     """
     loop = _serving_loop()
     if loop is None:

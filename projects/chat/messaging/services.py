@@ -122,10 +122,10 @@ def _store_message(*, conversation_id, sender_id, body: str, client_id: str | No
     """The send's three writes as plain SQL: lock and count in the conversation (one ``UPDATE ...
     RETURNING`` that also checks the sender takes part), the message, the sender's read state.
 
-    Plain SQL because this is the chat's hottest path: building these statements through the ORM cost
-    ~2 ms of CPU per message under the GIL, competing with the process's event loop for it, and made
-    the send ~2/3 of a chat process's CPU (docs/performance.md, Chat). PostgreSQL and SQLite (3.35+)
-    both run it; the values go through the model fields, so each backend gets its own types.
+    Plain SQL because this is the chat's hottest path: building these statements through the ORM
+    holds the GIL that the process's event loop needs for its sockets (docs/decisions.md, 36).
+    PostgreSQL and SQLite (3.35+) both run it; the values go through the model fields, so each backend
+    gets its own types.
     """
     connection = transaction.get_connection()
     now = timezone.now()

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q, QuerySet
 
-from .models import Category, Gig, GigStatus
+from marketplace_libs.errors import InvalidInput
+
+from .models import Category, Gig, GigStatus, Seller
 
 
 def categories() -> QuerySet[Category]:
     return Category.objects.select_related("parent").order_by("parent__position", "parent_id", "position", "name")
 
 
-def category_by_slug(slug: str) -> Category | None:
-    return Category.objects.filter(slug=slug).first()
+def category_by_slug(slug: str) -> Category:
+    """The category a request names, or a 400 on ``category``."""
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise InvalidInput.on("category", "No such category: GET /api/gigs/categories/ lists them.")
+    return category
 
 
 def category_with_descendants(category: Category) -> list[int]:
@@ -22,6 +30,15 @@ def category_with_descendants(category: Category) -> list[int]:
         frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids.extend(frontier)
     return ids
+
+
+def seller_filter_id(value: str) -> str:
+    """The user id a seller filter names (a username or a user id); an unknown one matches nothing."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        seller = Seller.objects.filter(username__iexact=value).first()
+        return str(seller.user_id) if seller else str(uuid.UUID(int=0))
 
 
 def gigs_with_details() -> QuerySet[Gig]:

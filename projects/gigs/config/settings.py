@@ -1,6 +1,6 @@
 import environ
 
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 from marketplace_libs.topology import database_name
 
 globals().update(service_settings("gigs", apps=[
@@ -15,10 +15,7 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [  # noqa: F821
     "rest_framework.parsers.MultiPartParser",  # gig images
 ]
 
-MIDDLEWARE.insert(  # noqa: F821
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
-)
+MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821
 
 # Search: Elasticsearch when configured, else the database's own full-text search.
 MARKETPLACE_ELASTICSEARCH_URL = environ.Env().str("MARKETPLACE_ELASTICSEARCH_URL", default="")

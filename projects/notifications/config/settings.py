@@ -1,6 +1,6 @@
 import environ
 
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("notifications", apps=[
     "channels",
@@ -8,10 +8,7 @@ globals().update(service_settings("notifications", apps=[
     "inbox",
 ]))
 
-MIDDLEWARE.insert(  # noqa: F821
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
-)
+MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821
 
 _env = environ.Env()
 EMAIL_TIMEOUT = 10

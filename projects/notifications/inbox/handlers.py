@@ -27,25 +27,34 @@ def password_reset_email(event):
                                   "link": data["reset_url"], "expires_at": data["expires_at"]})
 
 
-ORDER_KINDS = {
-    "order.placed": kinds.order_placed,
-    "order.paid": kinds.order_paid,
-    "order.delivered": kinds.order_delivered,
-    "order.revision_requested": kinds.order_revision_requested,
-    "order.completed": kinds.order_completed,
-    "order.cancelled": kinds.order_cancelled,
-}
+@handles("order.placed")
+def order_placed(event):
+    services.notify(event_id=event.id, drafts=kinds.order_placed(event.data))
 
 
-def _order_handler(drafts_of):
-    def handle(event):
-        services.notify(event_id=event.id, drafts=drafts_of(event.data))
-
-    return handle
+@handles("order.paid")
+def order_paid(event):
+    services.notify(event_id=event.id, drafts=kinds.order_paid(event.data))
 
 
-for _event_type, _drafts_of in ORDER_KINDS.items():
-    handles(_event_type)(_order_handler(_drafts_of))
+@handles("order.delivered")
+def order_delivered(event):
+    services.notify(event_id=event.id, drafts=kinds.order_delivered(event.data))
+
+
+@handles("order.revision_requested")
+def order_revision_requested(event):
+    services.notify(event_id=event.id, drafts=kinds.order_revision_requested(event.data))
+
+
+@handles("order.completed")
+def order_completed(event):
+    services.notify(event_id=event.id, drafts=kinds.order_completed(event.data))
+
+
+@handles("order.cancelled")
+def order_cancelled(event):
+    services.notify(event_id=event.id, drafts=kinds.order_cancelled(event.data))
 
 
 @handles("review.created")

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace_libs.errors import NotFound
+from marketplace_libs.times import iso_utc
 
 from . import realtime
 from .kinds import Draft
@@ -90,8 +91,8 @@ def _enqueue(delivery_id) -> None:
 def notification_payload(notification: Notification) -> dict:
     return {"id": str(notification.id), "kind": notification.kind, "title": notification.title,
             "body": notification.body, "data": notification.data,
-            "read_at": notification.read_at.isoformat() if notification.read_at else None,
-            "created_at": notification.created_at.isoformat()}
+            "read_at": iso_utc(notification.read_at) if notification.read_at else None,
+            "created_at": iso_utc(notification.created_at)}
 
 
 def mark_read(*, user_id, notification_id) -> None:

@@ -1,17 +1,14 @@
 import environ
 
 from marketplace_libs.config import require_secret
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("orders", apps=[
     "marketplace_libs.events",
     "orders",
 ]))
 
-MIDDLEWARE.insert(  # noqa: F821
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
-)
+MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821
 
 _env = environ.Env()
 

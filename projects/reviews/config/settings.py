@@ -1,11 +1,8 @@
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("reviews", apps=[
     "marketplace_libs.events",
     "reviews",
 ]))
 
-MIDDLEWARE.insert(  # noqa: F821
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
-)
+MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821

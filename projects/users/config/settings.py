@@ -1,4 +1,4 @@
-from marketplace_libs.settings import service_settings
+from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("users", apps=[
     "marketplace_libs.events",
@@ -12,7 +12,4 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [  # noqa: F821
 ]
 
 # Staff sign in once at the auth service's admin; this admin trusts its cookie.
-MIDDLEWARE.insert(  # noqa: F821
-    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"),  # noqa: F821
-    "marketplace_libs.admin_sso.AdminSingleSignOnMiddleware",
-)
+MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821

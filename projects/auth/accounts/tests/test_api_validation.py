@@ -198,3 +198,56 @@ def test_password_reset_confirm_bad_values(api, account, field, value):
 @pytest.mark.parametrize("path", ["register", "login", "refresh", "password/reset", "password/reset/confirm"])
 def test_public_endpoints_refuse_get(api, path):
     problem(api.get(f"{AUTH}/{path}"), 405)
+
+
+# --- unknown fields (decision 25) ----------------------------------------------------------------
+
+def test_register_refuses_an_unknown_field(api):
+    errors = problem(register(api, {**VALID_REGISTRATION, "is_staff": True}), 400)["errors"]
+    assert list(errors) == ["is_staff"]
+    assert_nothing_created()
+
+
+def test_login_refuses_a_misspelt_field(api, account):
+    body = {"email": account.email, "password": PASSWORD, "pasword": PASSWORD}
+    errors = problem(api.post(f"{AUTH}/login", body, format="json"), 400)["errors"]
+    assert list(errors) == ["pasword"]
+
+
+def test_refresh_refuses_an_unknown_field(api, account, login):
+    pair = login(account)
+    body = {"refresh": pair["refresh"], "access": pair["access"]}
+    errors = problem(api.post(f"{AUTH}/refresh", body, format="json"), 400)["errors"]
+    assert list(errors) == ["access"]
+
+
+def test_logout_refuses_an_unknown_field(api, account, login):
+    pair = login(account)
+    body = {"refresh": pair["refresh"], "everywhere": True}
+    errors = problem(api.post(f"{AUTH}/logout", body, format="json", **bearer(pair["access"])), 400)["errors"]
+    assert list(errors) == ["everywhere"]
+    # Refused, so nothing was revoked: the refresh token still rotates.
+    assert api.post(f"{AUTH}/refresh", {"refresh": pair["refresh"]}, format="json").status_code == 200
+
+
+def test_password_change_refuses_an_unknown_field(api, account, login):
+    pair = login(account)
+    body = {"old_password": PASSWORD, "new_password": "violet-harbor-lantern-77", "confirm": "x"}
+    errors = problem(api.post(f"{AUTH}/password/change", body, format="json", **bearer(pair["access"])),
+                     400)["errors"]
+    assert list(errors) == ["confirm"]
+    assert User.objects.get(pk=account.id).check_password(PASSWORD)
+
+
+def test_password_reset_refuses_an_unknown_field(api, account):
+    body = {"email": account.email, "redirect_url": "https://evil.example.com"}
+    errors = problem(api.post(f"{AUTH}/password/reset", body, format="json"), 400)["errors"]
+    assert list(errors) == ["redirect_url"]
+    assert not PasswordResetRequest.objects.exists()
+
+
+def test_password_reset_confirm_refuses_an_unknown_field(api, account):
+    body = {"token": "abc:def", "new_password": "violet-harbor-lantern-77", "email": account.email}
+    errors = problem(api.post(f"{AUTH}/password/reset/confirm", body, format="json"), 400)["errors"]
+    assert list(errors) == ["email"]
+    assert User.objects.get(pk=account.id).check_password(PASSWORD)

@@ -157,8 +157,9 @@ def test_register_ignores_a_stale_token(api):
 
 
 def test_register_cannot_make_a_seller_or_staff(api):
+    # Refused by name rather than ignored (decision 25): the client learns nothing was granted.
     response = post(api, is_staff=True, is_seller=True, is_superuser=True, roles=["staff"])
-    assert response.status_code == 201
-    user = User.objects.get()
-    assert not (user.is_staff or user.is_seller or user.is_superuser)
-    assert user.roles == ["buyer"]
+    errors = problem(response, 400)["errors"]
+    assert set(errors) == {"is_staff", "is_seller", "is_superuser", "roles"}
+    assert not User.objects.exists()
+    assert not OutboxEvent.objects.exists()

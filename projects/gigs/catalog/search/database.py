@@ -147,7 +147,7 @@ def _summary_of(gigs: QuerySet[Gig]) -> list[dict]:
     """Per category of the matching gigs: its slug and name, its count, and its count per price band.
     One statement over the gigs, grouped by the category id alone (the total count is the sum: every
     gig has a category), then the few categories' names: grouping by slug and name as well hashes two
-    strings per gig (a top-level category's summary: 3.4 -> 5.6 ms), more than the names query costs."""
+    strings per gig, more than the names query costs (docs/performance.md, Gig search)."""
     bands = {}
     for index, (low, high) in enumerate(rules.PRICE_BANDS):
         condition = Q(price_from__gte=low) & (Q(price_from__lt=high) if high is not None else Q())

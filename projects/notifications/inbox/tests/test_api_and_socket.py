@@ -6,6 +6,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from inbox import services
+from inbox.models import Notification
 from marketplace_libs.testing import deliver, event
 from marketplace_libs import testing
 
@@ -67,3 +68,30 @@ def test_a_socket_without_a_token_closes_with_4401(loop, db):
     socket = WebsocketCommunicator(application, "/ws/notifications/")
     assert loop.run_until_complete(socket.connect())[0]
     assert loop.run_until_complete(socket.receive_output(2))["code"] == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_socket_frame_says_the_times_as_rest_does(loop, trust_test_key, client_for):
+    from config.asgi import application
+
+    user_id = str(uuid.uuid4())
+    socket = WebsocketCommunicator(application, f"/ws/notifications/?token={testing.mint_token(user_id=user_id)}")
+    assert loop.run_until_complete(socket.connect())[0]
+    loop.run_until_complete(socket.send_to(text_data=json.dumps({"type": "ping"})))
+    assert json.loads(loop.run_until_complete(socket.receive_from(2))) == {"type": "pong"}
+    deliver(event("user.registered", {"user_id": user_id, "username": "clock", "email": "clock@example.com",
+                                      "date_joined": "2026-01-01T00:00:00Z"}))
+    pushed = json.loads(loop.run_until_complete(socket.receive_from(2)))["notification"]
+    loop.run_until_complete(socket.disconnect())
+
+    client = client_for(user_id=user_id, username="clock")
+    [listed] = client.get(f"{NOTIFICATIONS}/").json()["results"]
+    assert pushed["created_at"].endswith("Z")
+    assert pushed["created_at"] == listed["created_at"]
+
+    # A read one too: the frame's builder gives read_at as REST does.
+    assert client.post(f"{NOTIFICATIONS}/{listed['id']}/read").status_code == 204
+    [listed] = client.get(f"{NOTIFICATIONS}/").json()["results"]
+    framed = services.notification_payload(Notification.objects.get(pk=listed["id"]))
+    assert framed["read_at"].endswith("Z")
+    assert (framed["read_at"], framed["created_at"]) == (listed["read_at"], listed["created_at"])

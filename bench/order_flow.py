@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The order lifecycle under load: 20 buyers at once, each place -> pay -> deliver -> accept.
 
-    .venv/bin/python bench/orders.py [--orders 2000] [--buyers 20] [--workers 2] [--threads 4]
-                                     [--warmup 40] [--rate 0] [--no-relay] [--no-queries]
+    .venv/bin/python bench/order_flow.py [--orders 2000] [--buyers 20] [--workers 2] [--threads 4]
+                                         [--warmup 40] [--rate 0] [--no-relay] [--no-queries]
 
 Creates its own database (``bench_orders_marketplace_orders``), migrates the order service, and
 gives it one gig per seller (three packages each) by applying ``gig.created`` events through
@@ -344,8 +344,7 @@ def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
 def trace_queries(env: dict, key, seller_id: str, gig_id: str) -> dict[str, list[str]]:
     """One order's four calls through Django's test client in this process; the SQL each ran."""
     os.environ.update(env, MARKETPLACE_LOG_LEVEL="WARNING")  # no access-log lines in the report
-    sys.path[:0] = [str(ORDERS_DIR), str(SETTINGS_DIR)]  # ahead of bench/, whose orders.py is this file
-    sys.modules.pop("orders", None)
+    sys.path[:0] = [str(ORDERS_DIR), str(SETTINGS_DIR)]
     import django
 
     django.setup()
