@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +78,8 @@ class Platform:
         return result.stdout
 
 
-def staff_admin(platform: Platform) -> httpx.Client:
+@contextmanager
+def staff_admin(platform: Platform) -> Iterator[httpx.Client]:
     """A client signed in to the auth admin through the gateway, as a new staff account (made by the
     auth service's own registration, so it is announced like any account)."""
     suffix = uuid.uuid4().hex[:8]
@@ -85,13 +88,13 @@ def staff_admin(platform: Platform) -> httpx.Client:
         "from accounts import services; "
         f"services.register_user(email='{email}', username='staff_{suffix}', password='{password}', "
         "is_staff=True, is_superuser=True)"))
-    client = httpx.Client(base_url=platform.base_url, timeout=10)
-    client.get("/admin/auth/login/")
-    response = client.post("/admin/auth/login/?next=/admin/auth/", data={
-        "username": email, "password": password, "csrfmiddlewaretoken": client.cookies.get("auth_csrftoken"),
-        "next": "/admin/auth/"}, headers={"Referer": f"{platform.base_url}/admin/auth/login/"})
-    assert response.status_code == 302, response.text[:500]
-    return client
+    with httpx.Client(base_url=platform.base_url, timeout=10) as client:
+        client.get("/admin/auth/login/")
+        response = client.post("/admin/auth/login/?next=/admin/auth/", data={
+            "username": email, "password": password, "csrfmiddlewaretoken": client.cookies.get("auth_csrftoken"),
+            "next": "/admin/auth/"}, headers={"Referer": f"{platform.base_url}/admin/auth/login/"})
+        assert response.status_code == 302, response.text[:500]
+        yield client
 
 
 def admin_action(platform: Platform, admin: httpx.Client, changelist: str, action: str, ids: list[str]) -> None:
