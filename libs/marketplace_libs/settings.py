@@ -202,7 +202,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
             "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
             "DEFAULT_PAGINATION_CLASS": "marketplace_libs.pagination.StandardPagination",
             "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "DEFAULT_SCHEMA_CLASS": "marketplace_libs.openapi.AutoSchema",
             "EXCEPTION_HANDLER": "marketplace_libs.problems.exception_handler",
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
             "PAGE_SIZE": 20,

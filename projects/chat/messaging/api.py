@@ -1,12 +1,13 @@
 """The chat HTTP API: parse, call a service or selector, render."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.errors import NotFound
 from marketplace_libs.inputs import validated_input
+from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 
 from . import selectors, services
@@ -22,13 +23,18 @@ def _conversation_payload(conversations, user_id) -> list[dict]:
 
 
 class ConversationsView(APIView):
-    @extend_schema(responses={200: ConversationOutput(many=True)})
+    pagination_class = StandardPagination
+
+    @extend_schema(summary="The caller's conversations, the latest message first",
+                   responses={200: ConversationOutput(many=True)})
     def get(self, request):
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.conversations_of(request.user.id), request, view=self)
         return paginator.get_paginated_response(_conversation_payload(page, request.user.id))
 
-    @extend_schema(request=ConversationInput, responses={201: ConversationOutput, 200: ConversationOutput})
+    @extend_schema(summary="Start (or find) the conversation with someone, about a gig or an order",
+                   description="201 when started, 200 when the same conversation existed.",
+                   request=ConversationInput, responses={201: ConversationOutput, 200: ConversationOutput})
     def post(self, request):
         conversation, created = services.start_conversation(user_id=request.user.id, username=request.user.username,
                                                             **validated_input(ConversationInput, request))
@@ -45,14 +51,23 @@ def _participant_conversation(request, conversation_id):
 
 
 class MessagesView(APIView):
-    @extend_schema(responses={200: MessageOutput(many=True)})
+    pagination_class = HistoryPagination
+
+    @extend_schema(summary="A conversation's messages, newest first (a cursor page)",
+                   responses={200: MessageOutput(many=True)})
     def get(self, request, conversation_id):
         conversation = _participant_conversation(request, conversation_id)
-        paginator = HistoryPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.history(conversation), request, view=self)
         return paginator.get_paginated_response(MessageOutput(page, many=True).data)
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput, 200: MessageOutput})
+    @extend_schema(summary="Send a message", request=MessageInput,
+                   description="201 when stored; 200 with the first message when its `client_id` was sent before "
+                               "(a retry is safe). Also pushed to the participants' sockets.",
+                   responses={201: MessageOutput, 200: MessageOutput},
+                   examples=[OpenApiExample("A message", request_only=True, value={
+                       "body": "Hi! Could the logo be green?", "client_id": "c-42"})])
+    @problem_answers((429, "At most a few messages every few seconds: wait `Retry-After` seconds."))
     def post(self, request, conversation_id):
         values = validated_input(MessageInput, request)
         message, created = services.send_message(conversation_id=conversation_id, sender_id=request.user.id,
@@ -61,7 +76,8 @@ class MessagesView(APIView):
 
 
 class ReadView(APIView):
-    @extend_schema(request=ReadInput, responses={204: OpenApiResponse(description="Read up to that message")})
+    @extend_schema(summary="Mark the conversation read up to a message", request=ReadInput,
+                   responses={204: OpenApiResponse(description="Read up to that message")})
     def post(self, request, conversation_id):
         services.mark_read(conversation_id=conversation_id, user_id=request.user.id,
                            **validated_input(ReadInput, request))

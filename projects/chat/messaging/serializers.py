@@ -1,5 +1,6 @@
 """Input and output shapes of the chat API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
@@ -30,6 +31,12 @@ class MessageOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ParticipantOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField(allow_null=True, help_text="Null until the chat service has heard of the user.")
+    display_name = serializers.CharField(allow_blank=True)
+
+
 class ConversationOutput(serializers.Serializer):
     id = serializers.UUIDField()
     participants = serializers.SerializerMethodField()
@@ -40,12 +47,14 @@ class ConversationOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     last_message_at = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(ParticipantOutput(many=True))
     def get_participants(self, conversation) -> list[dict]:
         people = self.context.get("people", {})
         return [{"id": user_id, "username": getattr(people.get(user_id), "username", None),
                  "display_name": getattr(people.get(user_id), "display_name", "")}
                 for user_id in conversation.participants]
 
+    @extend_schema_field(MessageOutput(allow_null=True))
     def get_last_message(self, conversation) -> dict | None:
         message = self.context.get("last_messages", {}).get(conversation.pk)
         return MessageOutput(message).data if message else None

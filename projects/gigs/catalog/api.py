@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 from marketplace_libs.authentication import HasRole
 from marketplace_libs.errors import Forbidden, InvalidInput, NotFound
 from marketplace_libs.inputs import validated_input
-from marketplace_libs.pagination import StandardPagination
+from marketplace_libs.openapi import problem_answers
 
 from . import search, selectors, services
 from .models import Gig
+from .pagination import GigPage
 from .serializers import (
     CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SearchParams,
 )
@@ -39,28 +40,49 @@ def _gig_query(request) -> search.GigQuery:
                            **values)
 
 
+GIG_EXAMPLE = OpenApiExample("A logo gig", request_only=True, value={
+    "title": "I will design a minimalist logo for your brand",
+    "description": "A clean, memorable logo in three concepts, delivered as SVG and PNG, with revisions.",
+    "category": "logo-design", "tags": ["logo", "branding"], "status": "active",
+    "packages": [
+        {"tier": "basic", "title": "One concept", "price": "25.00", "currency": "USD", "delivery_days": 3,
+         "revisions": 1},
+        {"tier": "standard", "title": "Three concepts", "price": "60.00", "currency": "USD", "delivery_days": 5,
+         "revisions": "unlimited"},
+    ],
+})
+
+
 class CategoriesView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: CategoryOutput(many=True)})
+    @extend_schema(summary="The category tree, flat (each with its parent's slug)",
+                   responses={200: CategoryOutput(many=True)})
     def get(self, request):
         return Response(CategoryOutput(selectors.categories(), many=True).data)
 
 
 class GigsView(APIView):
+    pagination_class = GigPage
+
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [HasRole.named("seller")()]
 
-    @extend_schema(parameters=[SearchParams], responses={200: GigSummaryOutput(many=True)})
+    @extend_schema(summary="Search the active gigs",
+                   description="Full-text `q` and filters, combined; a page of gigs with the facets of the whole "
+                               "result. Without a token, or for anyone but their seller, only active gigs.",
+                   parameters=[SearchParams], responses={200: GigSummaryOutput(many=True)})
     def get(self, request):
         results, facets = search.search(_gig_query(request))
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(results, request, view=self)
         response = paginator.get_paginated_response(GigSummaryOutput(page, many=True, context={"request": request}).data)
         response.data["facets"] = facets().as_dict()
         return response
 
-    @extend_schema(request=GigInput, responses={201: GigOutput})
+    @extend_schema(summary="Create a gig (sellers)", request=GigInput, responses={201: GigOutput},
+                   examples=[GIG_EXAMPLE])
+    @problem_answers(403)
     def post(self, request):
         values = validated_input(GigInput, request)
         category = selectors.category_by_slug(values.pop("category"))
@@ -88,14 +110,18 @@ class GigDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
-    @extend_schema(responses={200: GigOutput})
+    @extend_schema(summary="One gig", description="Active gigs to anyone; paused and draft ones to their seller only.",
+                   responses={200: GigOutput})
     def get(self, request, gig_id):
         gig = selectors.visible_gig(gig_id, viewer_id=_viewer_id(request))
         if gig is None:
             raise NotFound("No such gig.")
         return Response(GigOutput(gig, context={"request": request}).data)
 
-    @extend_schema(request=GigInput, responses={200: GigOutput})
+    @extend_schema(summary="Change a gig (its seller)",
+                   description="Only the fields sent change; `packages`, when sent, replace all of them.",
+                   request=GigInput, responses={200: GigOutput})
+    @problem_answers((403, "Only the gig's seller may change it."))
     def patch(self, request, gig_id):
         gig = _own_gig(request, gig_id)
         values = validated_input(GigInput, request, partial=True)
@@ -104,7 +130,9 @@ class GigDetailView(APIView):
         services.update_gig(gig=gig, **values)
         return Response(_render(request, gig.pk, viewer_id=request.user.id))
 
-    @extend_schema(responses={204: OpenApiResponse(description="Deleted; orders already placed are unaffected")})
+    @extend_schema(summary="Delete a gig (its seller)",
+                   responses={204: OpenApiResponse(description="Deleted; orders already placed are unaffected")})
+    @problem_answers((403, "Only the gig's seller may delete it."))
     def delete(self, request, gig_id):
         services.delete_gig(gig=_own_gig(request, gig_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -112,7 +140,10 @@ class GigDetailView(APIView):
 
 class GigImagesView(APIView):
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "image": {"type": "string", "format": "binary"}}}}, responses={201: ImageOutput})
+        "image": {"type": "string", "format": "binary"}}, "required": ["image"]}}, responses={201: ImageOutput},
+        summary="Add an image to a gig (its seller)",
+        description="One JPEG, PNG, GIF or WebP file as the multipart field `image`; re-encoded, metadata dropped.")
+    @problem_answers((403, "Only the gig's seller may change it."), 413)
     def post(self, request, gig_id):
         gig = _own_gig(request, gig_id)
         upload = request.FILES.get("image")
@@ -123,7 +154,8 @@ class GigImagesView(APIView):
 
 
 class GigImageView(APIView):
-    @extend_schema(responses={204: OpenApiResponse(description="Removed")})
+    @extend_schema(summary="Remove an image of a gig (its seller)", responses={204: OpenApiResponse(description="Removed")})
+    @problem_answers((403, "Only the gig's seller may change it."))
     def delete(self, request, gig_id, image_id):
         services.delete_image(gig=_own_gig(request, gig_id), image_id=image_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs import reference
@@ -18,6 +19,13 @@ from .search import ORDERINGS
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9 +#.-]*$")
 
 
+REVISIONS_SCHEMA = {"oneOf": [
+    {"type": "integer", "minimum": 0, "maximum": rules.REVISIONS_MAX},
+    {"type": "string", "enum": [rules.UNLIMITED]},
+], "description": f"Revisions included: a whole number from 0 to {rules.REVISIONS_MAX}, or \"{rules.UNLIMITED}\"."}
+
+
+@extend_schema_field(REVISIONS_SCHEMA)
 class RevisionsField(serializers.Field):
     """0 to 10, or "unlimited" (stored as NULL)."""
 
@@ -114,6 +122,7 @@ class PackageOutput(serializers.Serializer):
     delivery_days = serializers.IntegerField()
     revisions = serializers.SerializerMethodField()
 
+    @extend_schema_field(REVISIONS_SCHEMA)
     def get_revisions(self, package) -> int | str:
         # A method field: DRF hands None straight out without asking a field to represent it.
         return rules.UNLIMITED if package.revisions is None else package.revisions
@@ -129,13 +138,14 @@ class ImageOutput(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.SerializerMethodField()
 
+    @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, image) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(image.file.url) if request else image.file.url
 
 
 class GigSummaryOutput(serializers.Serializer):
-    """A gig in a list: no long description, and its cheapest package's price as ``price_from``."""
+    """A gig in a list: everything but the long description; its cheapest package's price as ``price_from``."""
 
     id = serializers.UUIDField()
     title = serializers.CharField()
@@ -156,13 +166,17 @@ class GigSummaryOutput(serializers.Serializer):
     def get_tags(self, gig) -> list[str]:
         return sorted(tag.name for tag in gig.tags.all())
 
+    @extend_schema_field(PackageOutput(many=True))
     def get_packages(self, gig) -> list[dict]:
         packages = sorted(gig.packages.all(), key=lambda package: TIER_ORDER[package.tier])
         return PackageOutput(packages, many=True).data
 
+    @extend_schema_field(ImageOutput(many=True))
     def get_images(self, gig) -> list[dict]:
         return ImageOutput(gig.images.all(), many=True, context=self.context).data
 
 
 class GigOutput(GigSummaryOutput):
+    """One gig, with its description."""
+
     description = serializers.CharField()

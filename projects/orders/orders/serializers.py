@@ -43,6 +43,8 @@ class PaymentOutput(serializers.Serializer):
 
 
 class OrderSummaryOutput(serializers.Serializer):
+    """An order in a list: everything but the requirements and the timeline."""
+
     id = serializers.UUIDField()
     gig_id = serializers.UUIDField()
     package = serializers.CharField()
@@ -66,5 +68,23 @@ class OrderSummaryOutput(serializers.Serializer):
 
 
 class OrderOutput(OrderSummaryOutput):
+    """One order, with the buyer's requirements and its timeline."""
+
     requirements = serializers.CharField()
     timeline = TimelineOutput(many=True, source="timeline.all")
+
+
+class WebhookPaymentData(serializers.Serializer):
+    payment_id = serializers.CharField()
+    order_id = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class WebhookEventInput(serializers.Serializer):
+    """The provider's event, for the schema: the view verifies the signature over the raw bytes, then
+    ``payments.webhook.parse_event`` reads them."""
+
+    id = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(choices=("payment.succeeded", "payment.failed", "refund.succeeded"))
+    data = WebhookPaymentData()

@@ -156,7 +156,8 @@ def auto_complete_delivered_orders(*, now: datetime | None = None, limit: int = 
 # --- the payment provider's word -----------------------------------------------------------------
 
 def apply_provider_event(event: ProviderEvent) -> str:
-    """Apply a verified webhook event once; "applied" or "duplicate". Bad facts change nothing (400)."""
+    """Apply a verified webhook event once; "applied", "duplicate", or "ignored" (a failure reported
+    after the money arrived: providers do not promise order, so it is stale). Bad facts change nothing (400)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=_uuid_or_none(event.order_id)).first()
         if order is None or order.payment_id != event.payment_id:
@@ -169,6 +170,8 @@ def apply_provider_event(event: ProviderEvent) -> str:
         if event.type == "payment.succeeded":
             _payment_succeeded(order)
         elif event.type == "payment.failed":
+            if order.payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+                return "ignored"
             if order.status == OrderStatus.PENDING_PAYMENT:
                 order.payment_status = PaymentStatus.FAILED
                 order.save(update_fields=["payment_status", "updated_at"])

@@ -1,5 +1,6 @@
 """Input and output shapes of the review API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
@@ -28,8 +29,8 @@ class ReplyInput(InputSerializer):
 
 
 class SubjectParams(serializers.Serializer):
-    gig_id = serializers.UUIDField(required=False)
-    seller_id = serializers.UUIDField(required=False)
+    gig_id = serializers.UUIDField(required=False, help_text="The gig's reviews; give this or seller_id.")
+    seller_id = serializers.UUIDField(required=False, help_text="The seller's reviews; give this or gig_id.")
 
     def validate(self, attrs):
         if len(attrs) != 1:
@@ -40,6 +41,11 @@ class SubjectParams(serializers.Serializer):
 class BuyerOutput(serializers.Serializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
+
+
+class ReplyOutput(serializers.Serializer):
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class ReviewOutput(serializers.Serializer):
@@ -53,6 +59,7 @@ class ReviewOutput(serializers.Serializer):
     reply = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(ReplyOutput(allow_null=True))
     def get_reply(self, review) -> dict | None:
         if review.replied_at is None:
             return None
@@ -60,6 +67,9 @@ class ReviewOutput(serializers.Serializer):
 
 
 class SummaryOutput(serializers.Serializer):
-    rating_avg = serializers.CharField(allow_null=True)
+    """Visible reviews of a gig or a seller: the average (two decimals, null without reviews), the count,
+    and the count per star ("1" to "5")."""
+
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     rating_count = serializers.IntegerField()
     distribution = serializers.DictField(child=serializers.IntegerField())

@@ -1,5 +1,6 @@
 """Input and output shapes of the user API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
@@ -78,15 +79,18 @@ class PublicProfileOutput(serializers.Serializer):
     stats = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_avatar_url(self, profile) -> str | None:
         if not profile.avatar:
             return None
         request = self.context.get("request")
         return request.build_absolute_uri(profile.avatar.url) if request else profile.avatar.url
 
+    @extend_schema_field(SellerOutput(allow_null=True))
     def get_seller(self, profile) -> dict | None:
         return SellerOutput(profile.seller).data if profile.is_seller else None
 
+    @extend_schema_field(StatsOutput)
     def get_stats(self, profile) -> dict:
         return StatsOutput(profile).data
 
