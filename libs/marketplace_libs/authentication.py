@@ -70,9 +70,16 @@ class HasRole(permissions.BasePermission):
 
     role = ""
 
+    code = "role_missing"
+
     @classmethod
     def named(cls, role: str):
-        return type(f"Has{role.title()}Role", (cls,), {"role": role, "message": f"This needs the '{role}' role."})
+        # A token carries the roles of the moment it was issued: the usual reason for this refusal right after
+        # becoming a seller is a token older than the role, which a refresh replaces.
+        message = (f"This needs the '{role}' role, which this access token does not carry. A role granted since "
+                   "the token was issued (becoming a seller reaches the auth service within a few seconds) comes "
+                   "with a new token: POST /api/auth/refresh, then retry.")
+        return type(f"Has{role.title()}Role", (cls,), {"role": role, "message": message})
 
     def has_permission(self, request, view):
         user = request.user

@@ -42,6 +42,16 @@ class Conflict(DomainError):
     status, code, default_detail = 409, "conflict", "The request conflicts with the current state."
 
 
+class NotYet(Conflict):
+    """Refused because a fact has not reached this service yet (events take a second or two): the client
+    should retry after ``retry_after`` seconds. ``code`` names the fact being waited for."""
+
+    def __init__(self, detail: str, *, code: str, retry_after: int):
+        super().__init__(detail)
+        self.code = code
+        self.retry_after = max(1, int(retry_after))
+
+
 class RateLimited(DomainError):
     status, code, default_detail = 429, "rate_limited", "Too many attempts; try again later."
 

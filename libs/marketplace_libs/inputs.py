@@ -11,11 +11,19 @@ class InputSerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         # Here rather than in validate(): nested input shapes (a list of packages) get the check too.
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["This field is not accepted here."] for name in unknown})
-        return super().to_internal_value(data)
+        # Reported together with the declared fields' errors, so that one answer names every bad field.
+        unknown = sorted(set(data.keys()) - set(self.fields)) if hasattr(data, "keys") else []
+        errors = {name: ["This field is not accepted here."] for name in unknown}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            if isinstance(invalid.detail, dict):
+                errors = {**invalid.detail, **errors}
+            elif not errors:
+                raise
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
 
 
 def validated_input(serializer_class, request, *, partial: bool = False) -> dict:

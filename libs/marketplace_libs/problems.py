@@ -20,7 +20,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status as http
 from rest_framework.response import Response
 
-from .errors import DomainError, NotAuthenticated, RateLimited
+from .errors import DomainError, NotAuthenticated, NotYet, RateLimited
 from .request_context import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -126,7 +126,7 @@ def exception_handler(exc, context):
 
 def _domain_error_response(exc: DomainError) -> Response:
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, NotYet)):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="marketplace"'

@@ -117,8 +117,8 @@ def test_valid_token_is_let_in(client_for):
 
 def test_role_check_403_without_the_role(client_for):
     response = client_for(roles=("buyer",)).get(f"{API}/seller-only")
-    body = assert_problem(response, 403, "permission_denied")
-    assert "seller" in body["detail"]
+    body = assert_problem(response, 403, "role_missing")
+    assert "'seller' role" in body["detail"] and "POST /api/auth/refresh" in body["detail"]
     assert "WWW-Authenticate" not in response
 
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path(f"{prefix}validation", views.NestedValidationError.as_view()),
     path(f"{prefix}echo", views.EchoView.as_view()),
     path(f"{prefix}conflict", views.ConflictView.as_view()),
+    path(f"{prefix}items", views.ItemsView.as_view()),
+    path(f"{prefix}not-yet", views.NotYetView.as_view()),
     path(f"{prefix}rate-limited", views.RateLimitedView.as_view()),
     path(f"{prefix}throttled", views.ThrottledView.as_view()),
     path(f"{prefix}not-found", views.NotFoundView.as_view()),

@@ -5,13 +5,17 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions as drf_exceptions
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.authentication import HasRole
-from marketplace_libs.errors import Conflict, NotFound, RateLimited
+from marketplace_libs.errors import Conflict, NotFound, NotYet, RateLimited
+from marketplace_libs.inputs import InputSerializer, validated_input
+from marketplace_libs.openapi import problem_answers
+from marketplace_libs.pagination import StandardPagination
 from marketplace_libs.events.publishing import publish
 
 
@@ -42,6 +46,33 @@ class EchoView(PublicView):
         serializer = ItemInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(serializer.validated_data)
+
+
+class StrictItemInput(InputSerializer):
+    name = serializers.CharField(max_length=10)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ItemsView(APIView):
+    """A page of items, and a strict input shape; declares a 409 the schema must show."""
+
+    pagination_class = StandardPagination
+
+    @extend_schema(responses={200: ItemInput(many=True)})
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset([{"name": "tea", "quantity": 1}], request, view=self)
+        return paginator.get_paginated_response(ItemInput(page, many=True).data)
+
+    @extend_schema(request=StrictItemInput, responses={201: ItemInput})
+    @problem_answers((409, "Sold out."))
+    def post(self, request):
+        return Response(validated_input(StrictItemInput, request), status=201)
+
+
+class NotYetView(PublicView):
+    def get(self, request):
+        raise NotYet("The order's completion has not arrived yet.", code="completion_pending", retry_after=2)
 
 
 class ConflictView(PublicView):

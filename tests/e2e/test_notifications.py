@@ -83,3 +83,10 @@ def test_an_order_tells_each_party_by_email_and_preferences_turn_emails_off(plat
                                              "'order.delivered'", [buyer.id]).fetchone(), what="the delivery row")
     assert status[0] == "skipped"  # the buyer turned emails off: the notification, but no email
     assert not platform.mail.to(buyer.email, "order.delivered")
+
+    # data.link is the web client's page (a client route); data.resource is the API call that answers.
+    delivered = next(n for n in gateway.get(f"{NOTIFICATIONS}/", headers=buyer.auth()).json()["results"]
+                     if n["kind"] == "order.delivered")
+    assert delivered["data"]["link"] == f"{platform.env['MARKETPLACE_PUBLIC_URL']}/orders/{order['id']}"
+    assert delivered["data"]["resource"] == f"/api/orders/{order['id']}/"
+    assert gateway.get(delivered["data"]["resource"], headers=buyer.auth()).json()["id"] == order["id"]

@@ -50,7 +50,12 @@ def test_from_gig_to_completed_order_through_the_gateway(platform, gateway, sess
     body, headers = signed_payment_webhook(platform, order, event_id=f"evt_{uuid.uuid4().hex}")
     assert gateway.post(f"{ORDERS}/payments/webhook", content=body, headers=headers).status_code == 200
     assert gateway.post(f"{ORDERS}/payments/webhook", content=body, headers=headers).json()["outcome"] == "duplicate"
-    assert gateway.get(url + "/", headers=session.auth()).json()["status"] == "in_progress"
+    paid = gateway.get(url + "/", headers=session.auth()).json()
+    assert paid["status"] == "in_progress"
+    late_body, late = signed_payment_webhook(platform, order, "payment.failed")
+    assert gateway.post(f"{ORDERS}/payments/webhook", content=late_body, headers=late).json() == {
+        "received": True, "outcome": "ignored"}
+    assert gateway.get(url + "/", headers=session.auth()).json() == paid
 
     assert_problem(gateway.post(f"{url}/accept", headers=session.auth()), 409)
     assert_problem(gateway.post(f"{url}/deliver", headers=session.auth(), json={"message": "me?"}), 403)

@@ -25,23 +25,27 @@ def trade(platform):
 
 
 def review_when_allowed(gateway, buyer, order, rating=5, comment="Lovely work"):
-    """order.completed crosses the broker before the review service lets the buyer review."""
+    """order.completed crosses the broker before the review service lets the buyer review: until then
+    409 completion_pending with Retry-After, as a client would be told."""
     def attempt():
         response = gateway.post(f"{REVIEWS}/", headers=buyer.auth(),
                                 json={"order_id": order["id"], "rating": rating, "comment": comment})
-        return response if response.status_code != 403 else None
+        if response.status_code == 409 and response.json()["type"].endswith(":completion_pending"):
+            assert int(response.headers["retry-after"]) >= 1
+            return None
+        return response
 
     return wait_for(attempt, interval=0.2, what="order.completed to reach the review service")
 
 
 def test_a_completed_order_is_reviewed_once_and_moves_the_ratings(platform, gateway, trade):
     seller, gig, buyer, order = trade
-    assert_problem(gateway.post(f"{REVIEWS}/", headers=seller.auth(),
-                                json={"order_id": order["id"], "rating": 5}), 403)
     assert_problem(gateway.post(f"{REVIEWS}/", headers=buyer.auth(), json={"order_id": order["id"], "rating": 9}),
                    400, field="rating")
     created = review_when_allowed(gateway, buyer, order, 4)
     assert created.status_code == 201, created.text
+    assert_problem(gateway.post(f"{REVIEWS}/", headers=seller.auth(),
+                                json={"order_id": order["id"], "rating": 5}), 403)
     assert created.json()["buyer"]["username"] == buyer.username
     assert_problem(gateway.post(f"{REVIEWS}/", headers=buyer.auth(), json={"order_id": order["id"], "rating": 5}), 409)
 
@@ -59,9 +63,10 @@ def test_a_completed_order_is_reviewed_once_and_moves_the_ratings(platform, gate
                                 json={"comment": "Again"}), 409)
 
 
-def test_an_order_that_is_not_completed_cannot_be_reviewed(platform, gateway, session):
-    assert_problem(gateway.post(f"{REVIEWS}/", headers=session.auth(),
-                                json={"order_id": str(uuid.uuid4()), "rating": 5}), 403)
+def test_an_order_not_known_as_completed_is_a_409_to_retry_later(platform, gateway, session):
+    body = assert_problem(gateway.post(f"{REVIEWS}/", headers=session.auth(),
+                                       json={"order_id": str(uuid.uuid4()), "rating": 5}), 409)
+    assert body["type"] == "urn:marketplace:problem:completion_pending"
     assert_problem(gateway.post(f"{REVIEWS}/", json={"order_id": str(uuid.uuid4()), "rating": 5}), 401)
 
 

@@ -54,6 +54,7 @@ class RefreshView(PublicView):
                    description="Also how a token learns a role granted since it was issued (becoming a seller). "
                                "Reusing a refresh token revokes its whole family: log in again.",
                    request=RefreshInput, responses={200: TokenPairOutput})
+    @problem_answers((401, "The refresh token is invalid, expired, used or revoked: log in again."))
     def post(self, request):
         pair = services.rotate_refresh_token(raw_refresh=validated_input(RefreshInput, request)["refresh"])
         return Response(pair.as_response())

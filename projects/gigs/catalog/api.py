@@ -85,7 +85,7 @@ class GigsView(APIView):
     @problem_answers(403)
     def post(self, request):
         values = validated_input(GigInput, request)
-        category = selectors.category_by_slug(values.pop("category"))
+        category = values.pop("category")
         seller = services.ensure_seller(user_id=request.user.id, username=request.user.username)
         gig = services.create_gig(seller=seller, category=category, **values)
         return Response(_render(request, gig.pk, viewer_id=request.user.id), status=status.HTTP_201_CREATED)
@@ -125,8 +125,6 @@ class GigDetailView(APIView):
     def patch(self, request, gig_id):
         gig = _own_gig(request, gig_id)
         values = validated_input(GigInput, request, partial=True)
-        if "category" in values:
-            values["category"] = selectors.category_by_slug(values["category"])
         services.update_gig(gig=gig, **values)
         return Response(_render(request, gig.pk, viewer_id=request.user.id))
 

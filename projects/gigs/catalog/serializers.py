@@ -9,10 +9,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs import reference
+from marketplace_libs.errors import InvalidInput
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
-from . import rules
+from . import rules, selectors
 from .models import TIER_ORDER, GigStatus, PackageTier
 from .search import ORDERINGS
 
@@ -60,6 +61,13 @@ class GigInput(InputSerializer):
                                  max_length=rules.MAX_TAGS, required=False, default=list)
     status = serializers.ChoiceField(choices=GigStatus.choices, required=False)
     packages = PackageInput(many=True, allow_empty=False, max_length=rules.MAX_PACKAGES)
+
+    def validate_category(self, slug: str):
+        # Looked up here, with the other fields, so that one answer names every bad field.
+        try:
+            return selectors.category_by_slug(slug)
+        except InvalidInput as unknown:
+            raise serializers.ValidationError(unknown.errors["category"]) from None
 
     def validate_tags(self, tags: list[str]) -> list[str]:
         normalized = list(dict.fromkeys(tag.strip().lower() for tag in tags))

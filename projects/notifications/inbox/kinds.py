@@ -26,7 +26,21 @@ class Draft:
 
 
 def link(path: str) -> str:
+    """A page of the marketplace's web client (the emails' links): a client route, which the API gateway
+    does not serve. ``resource`` is the API path to call instead."""
     return f"{settings.MARKETPLACE_PUBLIC_URL}{path}"
+
+
+def resource(kind: str, data: dict) -> str:
+    """The API path (through the gateway, with the recipient's token) that answers with what a
+    notification is about: the most specific of the ids its data carries."""
+    if "order_id" in data:
+        return f"/api/orders/{data['order_id']}/"
+    if "conversation_id" in data:
+        return f"/api/chat/conversations/{data['conversation_id']}/messages/"
+    if "gig_id" in data:
+        return f"/api/reviews/?gig_id={data['gig_id']}" if kind == "review.created" else f"/api/gigs/{data['gig_id']}/"
+    return f"/api/users/{data['username']}"
 
 
 def welcome(data: dict) -> list[Draft]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from marketplace_libs.errors import NotFound
 from marketplace_libs.times import iso_utc
 
-from . import realtime
+from . import kinds, realtime
 from .kinds import Draft
 from .models import DeliveryStatus, EmailDelivery, Notification, Recipient
 
@@ -52,7 +52,8 @@ def notify(*, event_id, drafts: list[Draft]) -> None:
     for draft in drafts:
         notification, created = Notification.objects.get_or_create(
             source_event_id=event_id, user_id=draft.user_id, kind=draft.kind,
-            defaults={"title": draft.title, "body": draft.body, "data": {**draft.data, "link": draft.link}})
+            defaults={"title": draft.title, "body": draft.body,
+                      "data": {**draft.data, "link": draft.link, "resource": kinds.resource(draft.kind, draft.data)}})
         if created:
             payload = notification_payload(notification)
             transaction.on_commit(lambda user_id=draft.user_id, payload=payload: realtime.push(user_id, payload))

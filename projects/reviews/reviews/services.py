@@ -13,12 +13,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from marketplace_libs.errors import Conflict, Forbidden, NotFound
+from marketplace_libs.errors import Conflict, Forbidden, NotFound, NotYet
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from . import events
 from .models import Person, RatingAggregate, Review, ReviewableOrder, Subject
+
+
+# How long order.completed usually takes to arrive (docs/performance.md: about a second end to end).
+COMPLETION_RETRY_SECONDS = 2
 
 
 # --- facts from other services ------------------------------------------------------------------
@@ -37,8 +41,13 @@ def record_person(*, user_id, username: str, display_name: str = "", revision: i
 
 def submit_review(*, order_id, buyer_id, buyer_username: str, rating: int, comment: str) -> Review:
     order = ReviewableOrder.objects.filter(pk=order_id).first()
-    if order is None or str(order.buyer_id) != str(buyer_id):
-        # Not completed (or never heard of), or not the caller's: the same answer, revealing nothing.
+    if order is None:
+        # order.completed reaches this service a second or so after the accept: from here, an order completed a
+        # moment ago and one that is not (or does not exist) look the same, so the answer says both.
+        raise NotYet("This service does not know the order as completed. An order accepted in the last few "
+                     "seconds becomes reviewable shortly: retry after Retry-After seconds. Only completed orders "
+                     "can be reviewed.", code="completion_pending", retry_after=COMPLETION_RETRY_SECONDS)
+    if str(order.buyer_id) != str(buyer_id):
         raise Forbidden("Only the buyer of a completed order may review it.")
     buyer = ensure_card(Person, user_id=buyer_id, username=buyer_username)
     try:

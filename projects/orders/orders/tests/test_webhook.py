@@ -53,6 +53,17 @@ def test_a_failed_payment_is_on_the_timeline_and_a_later_success_still_counts(ap
     assert buyer.client.get(f"{ORDERS}/{order['id']}/").json()["status"] == "in_progress"
 
 
+def test_a_failure_reported_after_the_success_changes_nothing(api_client, buyer, gig):
+    order = place(buyer, gig)
+    webhook(api_client, order)
+    before = buyer.client.get(f"{ORDERS}/{order['id']}/").json()
+    late = webhook(api_client, order, "payment.failed")
+    assert late.status_code == 200 and late.json() == {"received": True, "outcome": "ignored"}
+    after = buyer.client.get(f"{ORDERS}/{order['id']}/").json()
+    assert after == before
+    assert after["status"] == "in_progress" and after["payment"]["status"] == "succeeded"
+
+
 def test_a_payment_arriving_after_a_cancellation_is_refunded(api_client, buyer, gig):
     order = place(buyer, gig)
     buyer.client.post(f"{ORDERS}/{order['id']}/cancel", {"reason": "Changed my mind"}, format="json")

@@ -24,9 +24,12 @@ def test_the_buyer_of_a_completed_order_reviews_it_once(sale, api_client):
     assert event_data["seller_rating"] == {"rating_avg": "4.00", "rating_count": 1}
 
 
-def test_an_order_not_completed_or_not_the_callers_is_a_403(sale, party):
+def test_an_order_not_known_as_completed_is_a_409_to_retry_and_not_the_callers_a_403(sale, party):
     buyer, seller, order = sale
-    problem(buyer.client.post(f"{REVIEWS}/", {"order_id": str(uuid.uuid4()), "rating": 5}, format="json"), 403)
+    unknown = buyer.client.post(f"{REVIEWS}/", {"order_id": str(uuid.uuid4()), "rating": 5}, format="json")
+    problem(unknown, 409)
+    assert unknown.json()["type"] == "urn:marketplace:problem:completion_pending"
+    assert int(unknown["Retry-After"]) >= 1
     problem(party().client.post(f"{REVIEWS}/", {"order_id": order["order_id"], "rating": 5}, format="json"), 403)
     problem(seller.client.post(f"{REVIEWS}/", {"order_id": order["order_id"], "rating": 5}, format="json"), 403)
     assert not Review.objects.exists()
