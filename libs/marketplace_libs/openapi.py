@@ -78,6 +78,18 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
 
 
 class AutoSchema(openapi.AutoSchema):
+    def get_operation_id(self) -> str:
+        # The service's own collection (/api/gigs/, /api/gigs/{id}/) is named after the service: gigs_list,
+        # gigs_retrieve, rather than drf-spectacular's root_list, which generated clients turn into names.
+        operation_id = super().get_operation_id()
+        return f"{self._service()}{operation_id[4:]}" if operation_id.startswith("root_") else operation_id
+
+    def get_tags(self) -> list[str]:
+        return super().get_tags() or [self._service()]
+
+    def _service(self) -> str:
+        return self.path.split("/")[2]
+
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,6 +65,7 @@ class CategoriesView(APIView):
 
 class GigsView(APIView):
     pagination_class = GigPage
+    parser_classes = [JSONParser]  # only images are files
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [HasRole.named("seller")()]
@@ -107,6 +109,8 @@ def _own_gig(request, gig_id) -> Gig:
 
 
 class GigDetailView(APIView):
+    parser_classes = [JSONParser]
+
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
@@ -141,7 +145,8 @@ class GigImagesView(APIView):
         "image": {"type": "string", "format": "binary"}}, "required": ["image"]}}, responses={201: ImageOutput},
         summary="Add an image to a gig (its seller)",
         description="One JPEG, PNG, GIF or WebP file as the multipart field `image`; re-encoded, metadata dropped.")
-    @problem_answers((403, "Only the gig's seller may change it."), 413)
+    @problem_answers((403, "Only the gig's seller may change it."),
+                     (409, "The gig has as many images as it may have."), 413)
     def post(self, request, gig_id):
         gig = _own_gig(request, gig_id)
         upload = request.FILES.get("image")

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,9 @@ from .serializers import (
 
 
 DEACTIVATED = (403, "This account is deactivated.")
+# The avatar is the one file: sent as multipart, with any of the other fields of the profile beside it.
+AVATAR_UPLOAD = {"type": "object", "properties": {"avatar": {"type": "string", "format": "binary"}},
+                 "description": "The avatar image (JPEG, PNG, GIF or WebP), and any other field of the profile."}
 
 
 def _own_profile(request):
@@ -32,7 +36,8 @@ class MeView(APIView):
 
     @extend_schema(summary="Change the caller's profile (only the fields sent)",
                    description="JSON; `avatar` is the one field sent as multipart (or null to remove it).",
-                   request=ProfileInput, responses={200: ProfileOutput})
+                   request={"application/json": ProfileInput, "multipart/form-data": AVATAR_UPLOAD},
+                   responses={200: ProfileOutput})
     @problem_answers(DEACTIVATED)
     def patch(self, request):
         changes = validated_input(ProfileInput, request, partial=True)
@@ -41,6 +46,8 @@ class MeView(APIView):
 
 
 class SellerView(APIView):
+    parser_classes = [JSONParser]  # only the profile's PATCH takes a file (the avatar)
+
     @extend_schema(summary="Become a seller", request=SellerInput,
                    description="201 the first time, 200 when already a seller. The `seller` role reaches the auth "
                                "service by an event, usually within 2 s: refresh the access token before creating "
@@ -63,6 +70,8 @@ class SellerView(APIView):
 
 
 class PreferencesView(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(summary="The caller's notification and display preferences", responses={200: PreferencesOutput})
     @problem_answers(DEACTIVATED)
     def get(self, request):
