@@ -54,7 +54,9 @@ class OrdersView(APIView):
                    examples=[OpenApiExample("The standard package", request_only=True, value={
                        "gig_id": "0d7e5a3c-6b8f-4f5e-9b2a-3c1d4e5f6a7b", "package": "standard",
                        "requirements": "Our brand is Acme Tea; green and gold, please."})])
-    @problem_answers((403, "Sellers cannot order their own gigs."), 503)
+    @problem_answers((403, "Sellers cannot order their own gigs."),
+                     (409, "The order service does not know the gig yet (`gig_pending`, with `Retry-After`): "
+                           "a gig published in the last seconds becomes orderable shortly."), 503)
     def post(self, request):
         order = services.place_order(buyer_id=request.user.id, **validated_input(PlaceOrderInput, request))
         return Response(_render(order), status=status.HTTP_201_CREATED)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
+from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, NotYet, Unavailable
 
 from . import events, lifecycle, metrics, payments
 from .models import (
@@ -54,11 +54,21 @@ def record_listing_deleted(*, gig_id: str, seller_id: str, deleted_at: str) -> N
 
 # --- placing an order ------------------------------------------------------------------------
 
+# How long gig.created usually takes to arrive (about a second end to end, docs/performance.md).
+LISTING_RETRY_SECONDS = 2
+
+
 def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Order:
     # The package with its gig in one query; the gig alone only to say why there is no such package.
     offer = ListedPackage.objects.select_related("listing").filter(listing_id=gig_id, tier=package).first()
     listing = offer.listing if offer is not None else Listing.objects.filter(pk=gig_id).first()
-    if listing is None or not listing.on_sale:
+    if listing is None:
+        # gig.created reaches this service about a second after the gig is made: from here a gig published a
+        # moment ago and an id that will never exist look the same, so the answer says both.
+        raise NotYet("The order service does not know this gig. A gig published in the last few seconds can be "
+                     "ordered shortly: retry after Retry-After seconds.", code="gig_pending",
+                     retry_after=LISTING_RETRY_SECONDS)
+    if not listing.on_sale:
         raise InvalidInput.on("gig_id", "No gig on sale has this id.")
     if str(listing.seller_id) == str(buyer_id):
         raise Forbidden("Sellers cannot order their own gigs.")

@@ -28,8 +28,10 @@ def test_the_client_cannot_set_the_price(buyer, gig, extra, field):
 
 
 def test_unknown_inactive_or_deleted_gigs_and_missing_packages_are_refused(buyer, seller, gig):
-    for body, field in (({"gig_id": str(uuid.uuid4()), "package": "basic"}, "gig_id"),
-                        ({"gig_id": "not-a-uuid", "package": "basic"}, "gig_id"),
+    unknown = buyer.client.post(f"{ORDERS}/", {"gig_id": str(uuid.uuid4()), "package": "basic"}, format="json")
+    assert problem(unknown, 409)["type"] == "urn:marketplace:problem:gig_pending"
+    assert int(unknown["Retry-After"]) >= 1
+    for body, field in (({"gig_id": "not-a-uuid", "package": "basic"}, "gig_id"),
                         ({"gig_id": gig["gig_id"], "package": "standard"}, "package"),
                         ({"gig_id": gig["gig_id"], "package": "gold"}, "package"),
                         ({"gig_id": gig["gig_id"], "package": "basic", "requirements": 7}, "requirements")):
