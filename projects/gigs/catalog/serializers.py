@@ -88,16 +88,23 @@ class GigInput(InputSerializer):
 class SearchParams(serializers.Serializer):
     """Query parameters of ``GET /api/gigs/``; page and page_size belong to the paginator."""
 
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    category = serializers.SlugField(required=False, max_length=60)
-    min_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2, min_value=Decimal("0"))
-    max_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2, min_value=Decimal("0"))
-    delivery_days = serializers.IntegerField(required=False, min_value=1, max_value=rules.DELIVERY_DAYS_MAX)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                              help_text="Words to find in the title, tags and description.")
+    category = serializers.SlugField(required=False, max_length=60,
+                                     help_text="A category's slug; its subcategories are included.")
+    min_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2, min_value=Decimal("0"),
+                                         help_text="Lowest `price_from` (the cheapest package).")
+    max_price = serializers.DecimalField(required=False, max_digits=9, decimal_places=2, min_value=Decimal("0"),
+                                         help_text="Highest `price_from`; not below `min_price`.")
+    delivery_days = serializers.IntegerField(required=False, min_value=1, max_value=rules.DELIVERY_DAYS_MAX,
+                                             help_text="A package delivered within this many days.")
     min_rating = serializers.DecimalField(required=False, max_digits=3, decimal_places=2, min_value=Decimal("0"),
-                                          max_value=Decimal("5"))
-    seller = serializers.CharField(required=False, max_length=36)
-    tags = serializers.CharField(required=False, max_length=200)
-    ordering = serializers.ChoiceField(required=False, choices=ORDERINGS)
+                                          max_value=Decimal("5"), help_text="Lowest average rating.")
+    seller = serializers.CharField(required=False, max_length=36, help_text="The seller's username or user id.")
+    tags = serializers.CharField(required=False, max_length=200,
+                                 help_text=f"Comma-separated tags, every one required (at most {rules.MAX_TAGS}).")
+    ordering = serializers.ChoiceField(required=False, choices=ORDERINGS,
+                                       help_text="`relevance` (the default with `q`), else newest first.")
 
     def validate_tags(self, value: str) -> list[str]:
         tags = [tag.strip().lower() for tag in value.split(",") if tag.strip()]

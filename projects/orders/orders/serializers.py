@@ -1,5 +1,6 @@
 """Input and output shapes of the order API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
@@ -25,8 +26,9 @@ class CancelInput(InputSerializer):
 
 
 class OrderListParams(serializers.Serializer):
-    role = serializers.ChoiceField(choices=("buyer", "seller"), required=False)
-    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    role = serializers.ChoiceField(choices=("buyer", "seller"), required=False,
+                                   help_text="Only the orders the caller placed (buyer) or sells (seller).")
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, help_text="Only this status.")
 
 
 class TimelineOutput(serializers.Serializer):
@@ -63,6 +65,7 @@ class OrderSummaryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["unlimited"]}]})
     def get_revisions_allowed(self, order) -> int | str:
         return "unlimited" if order.revisions_allowed is None else order.revisions_allowed
 
