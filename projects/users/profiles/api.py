@@ -50,9 +50,8 @@ class SellerView(APIView):
 
     @extend_schema(summary="Become a seller", request=SellerInput,
                    description="201 the first time, 200 when already a seller. The `seller` role reaches the auth "
-                               "service by an event, usually within 2 s: refresh the access token before creating "
-                               "a gig. Until the new token has it, the gig service answers 409 `role_pending` with "
-                               "`Retry-After`.",
+                               "service by an event, usually within 2 s: refresh the access token until its `roles` "
+                               "have it, then create gigs. A token without it gets 403 `role_missing` there.",
                    responses={201: SellerOutput, 200: SellerOutput},
                    examples=[OpenApiExample("A seller profile", request_only=True, value={
                        "headline": "Logo designer, ten years of brands",
