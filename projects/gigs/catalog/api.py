@@ -157,7 +157,8 @@ class GigImagesView(APIView):
 
 
 class GigImageView(APIView):
-    @extend_schema(summary="Remove an image of a gig (its seller)", responses={204: OpenApiResponse(description="Removed")})
+    @extend_schema(summary="Remove an image of a gig (its seller)",
+                   responses={204: OpenApiResponse(description="Removed")})
     @problem_answers((403, "Only the gig's seller may change it."))
     def delete(self, request, gig_id, image_id):
         services.delete_image(gig=_own_gig(request, gig_id), image_id=image_id)

@@ -27,7 +27,8 @@ class NotificationsView(APIView):
 
 
 class UnreadCountView(APIView):
-    @extend_schema(summary="How many notifications are unread", responses={200: inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})})
+    @extend_schema(summary="How many notifications are unread",
+                   responses={200: inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})})
     def get(self, request):
         return Response({"unread": selectors.unread_count(request.user.id)})
 
