@@ -38,10 +38,11 @@ def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
         return (f"{_bin('uvicorn')} config.asgi:application --host 127.0.0.1 --port {port} "
                 f"--workers 1 --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 "
                 f"--ws-max-size 65536 --ws-ping-interval 20 --ws-ping-timeout 20 --ws-per-message-deflate false")
-    # gthread: a slow client holds a thread, not a whole worker.
+    # gthread: a slow client holds a thread, not a whole worker. No request-line limit of gunicorn's own
+    # (4 KB, answered with an HTML 400): nginx bounds the line (8 KB) and answers a longer one with a 414 problem.
     return (f"{_bin('gunicorn')} config.wsgi --bind 127.0.0.1:{port} --workers {workers} "
             f"--worker-class gthread --threads {env.get('MARKETPLACE_WEB_THREADS', '4')} "
-            f"--graceful-timeout 20 --keep-alive 75 --error-logfile - --log-level warning")
+            f"--graceful-timeout 20 --keep-alive 75 --limit-request-line 0 --error-logfile - --log-level warning")
 
 
 def platform_processes(env: dict, run_dir: Path) -> list[Process]:

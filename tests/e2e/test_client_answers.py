@@ -25,3 +25,12 @@ def test_a_missing_role_says_to_refresh_the_token(platform, gateway, session):
     body = assert_problem(refused, 403)
     assert body["type"] == "urn:marketplace:problem:role_missing"
     assert "POST /api/auth/refresh" in body["detail"]
+
+
+def test_a_long_url_is_answered_as_a_problem_whatever_its_length(gateway):
+    # Past the services' own request-line limit: the field is named, as for any bad query parameter.
+    long_query = gateway.get("/api/gigs/", params={"q": "logo " * 1000})
+    assert_problem(long_query, 400, field="q")
+    # Past what the gateway takes at all.
+    too_long = gateway.get("/api/gigs/", params={"q": "logo " * 2000})
+    assert assert_problem(too_long, 414)["type"] == "urn:marketplace:problem:uri_too_long"
