@@ -12,7 +12,7 @@ process's name, the very names ``manage_all.py up`` gives them (devtools/process
 
 The command lines come from devtools/processes.py itself, so they never drift from ``up``. Two
 things differ in a container, and only these: web processes listen on every interface instead of
-127.0.0.1 (and trust forwarded headers from private networks, where nginx is), and nginx's
+127.0.0.1, and nginx's
 upstreams are the other containers' names (``auth:8101``) instead of local ports.
 
 Other commands:
@@ -43,14 +43,10 @@ from marketplace_libs.topology import (
     REPO_ROOT, ServiceSpec, gateway_app_port, gateway_port, present_services, service,
 )
 
-# Web processes accept forwarded client addresses (X-Forwarded-For) from these: nginx's container or
-# pod is on a private network. Nothing else can reach a web process (no published ports).
-PRIVATE_NETWORKS = "127.0.0.1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 # processes.web_command's local bindings, and what they become in a container.
 _LISTEN_REWRITES = (
     (re.compile(r"--bind 127\.0\.0\.1:(\d+)"), r"--bind 0.0.0.0:\1"),
     (re.compile(r"--host 127\.0\.0\.1 "), "--host 0.0.0.0 "),
-    (re.compile(r"--forwarded-allow-ips 127\.0\.0\.1(?= |$)"), f"--forwarded-allow-ips {PRIVATE_NETWORKS}"),
 )
 _UPSTREAM = re.compile(r"(\bserver )127\.0\.0\.1:(\d+)")
 ROLES = ("relay", "worker", "beat")
@@ -117,7 +113,7 @@ def listen_everywhere(command: str) -> str:
     """processes.web_command's line for a container: the same, bound to every interface."""
     for pattern, replacement in _LISTEN_REWRITES:
         command, count = pattern.subn(replacement, command)
-    if "127.0.0.1:" in command.replace(PRIVATE_NETWORKS, "") or "--host 127.0.0.1" in command:
+    if "127.0.0.1:" in command or "--host 127.0.0.1" in command:
         raise RuntimeError(f"devtools.processes changed its web command; update devtools/container.py: {command}")
     return command
 

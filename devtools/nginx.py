@@ -46,6 +46,7 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "verdict_cache_seconds": env.get("MARKETPLACE_GATEWAY_VERDICT_CACHE_SECONDS", "5"),
         "verdict_cache_dir": verdict_cache_dir(run_dir, env),
         "media_root": media_root(env),
+        "trusted_proxies": trusted_proxies(env),
     }
     (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
     engine = Engine(debug=False, autoescape=False)
@@ -53,6 +54,17 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
     target = run_dir / "nginx.conf"
     target.write_text(text)
     return target
+
+
+def trusted_proxies(env: dict) -> tuple[str, ...]:
+    """MARKETPLACE_TRUSTED_PROXIES, read as the services read it (marketplace_libs.config)."""
+    import environ
+
+    from marketplace_libs.config import trusted_proxies as read
+
+    reader = environ.Env()
+    reader.ENVIRON = env
+    return read(reader)
 
 
 def media_root(env: dict) -> Path:

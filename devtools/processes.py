@@ -29,6 +29,13 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+def _trusted_proxies(env: dict) -> str:
+    """The proxies whose X-Forwarded-For uvicorn believes: the platform's one list (MARKETPLACE_TRUSTED_PROXIES)."""
+    from .nginx import trusted_proxies
+
+    return ",".join(trusted_proxies(env))
+
+
 def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
     workers = env.get("MARKETPLACE_WEB_CONCURRENCY", "2")
     if asgi:
@@ -36,7 +43,7 @@ def web_command(app_dir: Path, port: int, *, asgi: bool, env: dict) -> str:
         # No permessage-deflate: frames are small JSON, not worth a chat process's CPU to compress
         # (docs/decisions.md, 37).
         return (f"{_bin('uvicorn')} config.asgi:application --host 127.0.0.1 --port {port} "
-                f"--workers 1 --no-access-log --proxy-headers --forwarded-allow-ips 127.0.0.1 "
+                f"--workers 1 --no-access-log --proxy-headers --forwarded-allow-ips {_trusted_proxies(env)} "
                 f"--ws-max-size 65536 --ws-ping-interval 20 --ws-ping-timeout 20 --ws-per-message-deflate false")
     # gthread: a slow client holds a thread, not a whole worker. No request-line limit of gunicorn's own
     # (4 KB, answered with an HTML 400): nginx bounds the line (8 KB) and answers a longer one with a 414 problem.

@@ -8,6 +8,7 @@ default and names the variables that are missing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ class ImproperlyConfiguredPlatform(RuntimeError):
 
 
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - refused in production
+# The proxies whose word on the client's address is taken: nginx's set_real_ip_from (the load balancer
+# or ingress in front of it) and the services' trust in nginx's X-Real-IP, from this one list.
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1/32", "::1/128")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class PlatformConfig:
     debug: bool
     allowed_hosts: list[str]
     web_concurrency: int
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
 
     @property
     def production(self) -> bool:
@@ -69,10 +74,26 @@ def read_config(env: environ.Env | None = None) -> PlatformConfig:
         debug=env.bool("MARKETPLACE_DEBUG", default=False),
         allowed_hosts=env.list("MARKETPLACE_ALLOWED_HOSTS", default=["*"]),
         web_concurrency=env.int("MARKETPLACE_WEB_CONCURRENCY", default=2),
+        trusted_proxies=trusted_proxies(env),
     )
     if config.production:
         ensure_production_ready(config)
     return config
+
+
+def trusted_proxies(env: environ.Env | None = None) -> tuple[str, ...]:
+    """``MARKETPLACE_TRUSTED_PROXIES`` (addresses or networks, comma-separated), as networks."""
+    env = env or environ.Env()
+    listed = env.list("MARKETPLACE_TRUSTED_PROXIES", default=list(DEFAULT_TRUSTED_PROXIES))
+    networks = []
+    for entry in filter(None, (item.strip() for item in listed)):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfiguredPlatform(
+                f"MARKETPLACE_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+            ) from None
+    return tuple(networks)
 
 
 def ensure_production_ready(config: PlatformConfig) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import time
 
 import structlog
 
+from .config import DEFAULT_TRUSTED_PROXIES
 from .request_context import accept_request_id, request_id_var, user_id_var
 
 access_log = structlog.get_logger("marketplace.access")
@@ -113,13 +116,30 @@ def _detail_for(status: int) -> str:
 
 
 def client_address(request) -> str:
-    """The caller's address: the gateway's X-Real-IP when the request came through the gateway."""
-    from django.conf import settings
+    """The caller's address: nginx's X-Real-IP when the request came from a trusted proxy.
 
+    nginx itself takes the address from X-Forwarded-For only from the same proxies (set_real_ip_from,
+    rendered from MARKETPLACE_TRUSTED_PROXIES), so a client cannot choose the address it is counted by.
+    """
     remote = request.META.get("REMOTE_ADDR", "")
-    trusted = getattr(settings, "MARKETPLACE_TRUSTED_PROXIES", ("127.0.0.1", "::1"))
-    if remote in trusted:
+    if _is_trusted_proxy(remote):
         forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
         if forwarded:
             return forwarded[:64]
     return remote
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    from django.conf import settings
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    networks = _networks(tuple(getattr(settings, "MARKETPLACE_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)))
+    return any(ip in network for network in networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(listed: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in listed)

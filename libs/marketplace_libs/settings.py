@@ -144,6 +144,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "MARKETPLACE_REDIS_URL": config.redis_url,
         "MARKETPLACE_JWKS_URL": config.jwks_url,
         "MARKETPLACE_PUBLIC_URL": config.public_url,
+        "MARKETPLACE_TRUSTED_PROXIES": config.trusted_proxies,
         "MARKETPLACE_TOKEN_KEY_SOURCE": "marketplace_libs.tokens.key_source_from_settings",
         "SECRET_KEY": config.secret_key,
         "DEBUG": config.debug,
@@ -191,7 +192,9 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "CSRF_COOKIE_PATH": f"/admin/{service}/",
         "CSRF_COOKIE_SECURE": config.production,
         "CSRF_TRUSTED_ORIGINS": environ.Env().list("MARKETPLACE_PUBLIC_ORIGINS", default=public_origins),
-        "USE_X_FORWARDED_HOST": True,
+        # nginx passes the client's Host, which ALLOWED_HOSTS checks; X-Forwarded-Host would be the
+        # client's word, unchecked by nginx, in every absolute link.
+        "USE_X_FORWARDED_HOST": False,
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
         "DATA_UPLOAD_MAX_MEMORY_SIZE": 1024 * 1024,

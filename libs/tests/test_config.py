@@ -255,3 +255,20 @@ def test_service_settings_in_development(restore_logging, tmp_path):
     assert not built["SESSION_COOKIE_SECURE"]
     assert "SECURE_HSTS_SECONDS" not in built
 
+
+
+# --- trusted proxies ------------------------------------------------------------------------------
+
+def test_trusted_proxies_default_to_this_machine():
+    assert read_config(env_of({})).trusted_proxies == ("127.0.0.1/32", "::1/128")
+
+
+def test_trusted_proxies_are_networks_from_one_variable():
+    config = read_config(env_of({"MARKETPLACE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.4.7,fd00::/8"}))
+    assert config.trusted_proxies == ("10.0.0.0/8", "192.168.4.7/32", "fd00::/8")
+    assert service_settings("libstest", apps=[], config=config)["MARKETPLACE_TRUSTED_PROXIES"] == config.trusted_proxies
+
+
+def test_a_trusted_proxy_that_is_no_address_is_named():
+    with pytest.raises(ImproperlyConfiguredPlatform, match="'gateway'"):
+        read_config(env_of({"MARKETPLACE_TRUSTED_PROXIES": "10.0.0.0/8,gateway"}))

@@ -190,14 +190,26 @@ def test_jwks_lists_public_keys_only(gateway, session):
     assert jwt.get_unverified_header(session.access)["kid"] in {key["kid"] for key in keys}
 
 
-def test_login_is_throttled_per_account_with_retry_after(platform, gateway, new_user):
+def test_login_is_throttled_per_account_and_address_with_retry_after(platform, gateway, new_user):
+    # The e2e platform trusts 127.0.0.1 as a proxy (the default MARKETPLACE_TRUSTED_PROXIES), so nginx
+    # takes each caller's address from X-Forwarded-For, as it would behind a load balancer.
+    stranger = {"X-Forwarded-For": "203.0.113.77"}
     for _ in range(5):
-        assert_problem(gateway.post("/api/auth/login", json={"email": new_user.email, "password": "wrong guess"}), 401)
-    blocked = gateway.post("/api/auth/login", json={"email": new_user.email, "password": new_user.password})
+        assert_problem(gateway.post("/api/auth/login", json={"email": new_user.email, "password": "wrong guess"},
+                                    headers=stranger), 401)
+    blocked = gateway.post("/api/auth/login", json={"email": new_user.email, "password": new_user.password},
+                           headers=stranger)
     assert_problem(blocked, 429)
     assert int(blocked.headers["retry-after"]) > 0
-    # Another account from the same address is not affected by this account's lock.
-    platform.log_in(gateway, platform.register(gateway))
+    # The owner, from an address that has not failed, logs in: a stranger cannot lock them out.
+    owner = gateway.post("/api/auth/login", json={"email": new_user.email, "password": new_user.password},
+                         headers={"X-Forwarded-For": "198.51.100.23"})
+    assert owner.status_code == 200, owner.text
+    # Another account from the stranger's address is not affected by this pair's lock.
+    other = platform.register(gateway)
+    response = gateway.post("/api/auth/login", json={"email": other.email, "password": other.password},
+                            headers=stranger)
+    assert response.status_code == 200, response.text
 
 
 def test_tokens_have_the_contract_claims(gateway, session):

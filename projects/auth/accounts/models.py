@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput
 
+from .emails import normalise_email
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -31,12 +33,16 @@ class UserManager(BaseUserManager):
     def create_superuser(self, email, username, password=None):
         return self.create_user(email, username, password, is_staff=True, is_superuser=True)
 
+    def get_by_natural_key(self, email):
+        # The admin's sign-in (ModelBackend) finds the account by the same spelling the API's login does.
+        return self.get(email=normalise_email(email))
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """An account. Roles are derived: everyone buys; sellers and staff are flags."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(max_length=254, unique=True)  # stored lower-cased; see the constraint too
+    email = models.EmailField(max_length=254, unique=True)  # stored normalised (accounts.emails)
     username = models.CharField(
         max_length=30,
         validators=[UnicodeUsernameValidator(), MinLengthValidator(3)],

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
+from .emails import normalise_email
 from .models import User
 
 
 def email_taken(email: str) -> bool:
-    return User.objects.filter(email__iexact=email.strip()).exists()
+    return User.objects.filter(email=normalise_email(email)).exists()
 
 
 def username_taken(username: str) -> bool:
@@ -19,7 +20,8 @@ def username_taken(username: str) -> bool:
 
 
 def active_user_by_email(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    # Exact, on the form every stored email has (accounts.emails), never the database's own folding.
+    return User.objects.filter(email=normalise_email(email), is_active=True).first()
 
 
 def active_user_by_id(user_id) -> User | None:

@@ -26,6 +26,7 @@ from marketplace_libs.errors import InvalidInput, NotAuthenticated, RateLimited
 from marketplace_libs.tokens import VerifiedToken
 
 from . import events, login_throttle, selectors
+from .emails import normalise_email
 from .models import PasswordResetRequest, RevokedTokenFamily, User
 from .tokens import FAMILY_CLAIM, PlatformRefreshToken, TokenPair, issue_token_pair
 
@@ -70,7 +71,7 @@ def registration_refusals(*, email: str, username: str, password: str, is_staff:
                           ) -> dict[str, list[str]]:
     """Why these credentials cannot make an account, by field; empty when they can. The admin's add
     form shows them beside its fields; ``register_user`` refuses with them."""
-    email = normalized_email(email)
+    email = normalise_email(email)
     refusals: dict[str, list[str]] = {}
     if selectors.email_taken(email):
         refusals["email"] = ["An account with this email already exists."]
@@ -85,10 +86,6 @@ def registration_refusals(*, email: str, username: str, password: str, is_staff:
     return refusals
 
 
-def normalized_email(email: str) -> str:
-    return User.objects.normalize_email(email).strip().lower()
-
-
 def register_user(*, email: str, username: str, password: str, is_staff: bool = False,
                   is_superuser: bool = False) -> User:
     """Every account comes into being here, whoever creates it (the API, the admin, createsuperuser,
@@ -96,7 +93,7 @@ def register_user(*, email: str, username: str, password: str, is_staff: bool = 
     refusals = registration_refusals(email=email, username=username, password=password, is_staff=is_staff)
     if refusals:
         raise InvalidInput(errors=refusals)
-    user = User(email=normalized_email(email), username=username, is_staff=is_staff, is_superuser=is_superuser)
+    user = User(email=normalise_email(email), username=username, is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -109,7 +106,7 @@ def register_user(*, email: str, username: str, password: str, is_staff: bool = 
 
 
 def log_in(*, email: str, password: str, client_address: str) -> TokenPair:
-    wait = login_throttle.seconds_until_allowed(email, client_address)
+    wait = login_throttle.seconds_until_allowed(email=email, address=client_address)
     if wait:
         raise RateLimited(wait, "Too many failed logins; try again later.")
     user = selectors.active_user_by_email(email)
@@ -120,9 +117,9 @@ def log_in(*, email: str, password: str, client_address: str) -> TokenPair:
     else:
         valid = user.check_password(password)
     if not valid:
-        login_throttle.record_failure(email, client_address)
+        login_throttle.record_failure(email=email, address=client_address)
         raise NotAuthenticated("The email or password is wrong.")
-    login_throttle.record_success(email, client_address)
+    login_throttle.record_success(email=email, address=client_address)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         return issue_token_pair(user)

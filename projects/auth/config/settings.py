@@ -43,8 +43,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds a reset link stays usable
 
-# Failed logins: per account and per client address, within the window.
-LOGIN_FAILURES_PER_ACCOUNT = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ACCOUNT", default=5)
+# Failed logins (accounts/login_throttle.py): per account and address, per address, and per account
+# from every address together, which alone locks the account, briefly and progressively.
+LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ACCOUNT_ADDRESS", default=5)
 LOGIN_FAILURES_PER_ADDRESS = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_ACCOUNT = _env.int("MARKETPLACE_LOGIN_FAILURES_PER_ACCOUNT", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = _env.int("MARKETPLACE_LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
-
+LOGIN_ACCOUNT_LOCK_SECONDS = _env.int("MARKETPLACE_LOGIN_ACCOUNT_LOCK_SECONDS", default=60)

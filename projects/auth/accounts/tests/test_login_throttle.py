@@ -1,8 +1,10 @@
-"""Failed logins are counted per account and per client address; past the limit, 429."""
+"""Failed logins are counted per (account, address), per address, and per account from all addresses."""
 
 import time
 
 import pytest
+
+from marketplace_libs import tokens
 
 from .conftest import AUTH, PASSWORD, problem
 
@@ -11,9 +13,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def limits(settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 5
+    settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 5
     settings.LOGIN_FAILURES_PER_ADDRESS = 20
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 50
     settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    settings.LOGIN_ACCOUNT_LOCK_SECONDS = 60
     return settings
 
 
@@ -28,7 +32,7 @@ def fail(api, email: str, times: int, address: str = "203.0.113.10"):
         assert attempt(api, email, "wrong-password-guess", address).status_code == 401
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(api, account):
+def test_five_failures_lock_that_address_out_of_the_account_even_for_the_right_password(api, account):
     fail(api, account.email, 5)
 
     response = attempt(api, account.email, PASSWORD)
@@ -52,15 +56,71 @@ def test_a_success_clears_the_account_s_count(api, account):
     assert attempt(api, account.email, PASSWORD).status_code == 200
 
 
-def test_the_lock_holds_for_every_address_and_spelling(api, account):
+def test_a_stranger_s_failures_do_not_lock_the_owner_out(api, account):
+    fail(api, account.email, 5, address="203.0.113.10")
+    problem(attempt(api, account.email, PASSWORD, address="203.0.113.10"), 429)
+
+    assert attempt(api, account.email, PASSWORD, address="198.51.100.7").status_code == 200
+
+
+@pytest.mark.parametrize("spelling", ["ALICE@example.com ", "alice@EXAMPLE.com", "ａlice@example.com"])
+def test_the_pair_lock_holds_for_every_spelling(api, account, spelling):
     fail(api, account.email, 5)
-    problem(attempt(api, "ALICE@example.com ", PASSWORD, address="198.51.100.7"), 429)
+    problem(attempt(api, spelling, PASSWORD), 429)
 
 
-def test_the_lock_of_one_account_leaves_others_alone(api, account, register):
+def test_look_alikes_share_the_account_s_counter_and_login(api, register):
+    # "ſ" (long s) is "s" to NFKC and to PostgreSQL's UPPER: it must not buy a counter of its own.
+    sam = register(email="sam@example.com", username="sammy")
+    fail(api, "ſam@example.com", 3)
+    fail(api, "SAM@example.com", 2)
+    problem(attempt(api, sam.email, PASSWORD), 429)
+    problem(attempt(api, "ſam@example.com", PASSWORD), 429)
+
+
+def test_a_look_alike_logs_in_as_the_account_it_folds_to(api, register):
+    sam = register(email="sam@example.com", username="sammy")
+    response = attempt(api, "ſam@ＥＸＡＭＰＬＥ.com", PASSWORD)
+    assert response.status_code == 200
+    assert tokens.get_verifier().verify(response.json()["access"]).user_id == sam.id
+
+
+def test_a_dotless_i_is_another_address_not_the_account(api, register):
+    # "ı" folds to itself in Python but to "I" in PostgreSQL's UPPER: the lookup must not match "i".
+    register(email="tim@example.com", username="timmy")
+    assert attempt(api, "tım@example.com", PASSWORD).status_code == 401
+
+
+def test_many_addresses_lock_the_account_briefly_for_everyone(api, account, limits):
+    limits.LOGIN_FAILURES_PER_ACCOUNT = 12
+    for number in range(4):  # each address stays within its own limit of 5
+        fail(api, account.email, 3, address=f"192.0.2.{number + 1}")
+
+    response = attempt(api, account.email, PASSWORD, address="198.51.100.7")
+    problem(response, 429)
+    assert 50 <= int(response["Retry-After"]) <= 61
+
+
+def test_each_account_lock_of_the_day_lasts_twice_as_long(api, account, limits):
+    limits.LOGIN_FAILURES_PER_ACCOUNT = 4
+    limits.LOGIN_ACCOUNT_LOCK_SECONDS = 1
+    fail(api, account.email, 4, address="192.0.2.1")
+    first = int(attempt(api, account.email, PASSWORD, address="198.51.100.7")["Retry-After"])
+    time.sleep(1.2)
+    assert attempt(api, account.email, PASSWORD, address="198.51.100.7").status_code == 200
+
+    fail(api, account.email, 4, address="192.0.2.2")
+    second = attempt(api, account.email, PASSWORD, address="198.51.100.7")
+    problem(second, 429)
+    assert first <= 2 and int(second["Retry-After"]) >= 2
+    time.sleep(1.2)
+    problem(attempt(api, account.email, PASSWORD, address="198.51.100.7"), 429)
+
+
+def test_the_pair_lock_of_one_account_leaves_others_alone(api, account, register):
     bob = register(email="bob@example.com", username="bobby")
     fail(api, account.email, 5, address="203.0.113.10")
-    assert attempt(api, bob.email, PASSWORD, address="198.51.100.7").status_code == 200
+    assert attempt(api, bob.email, PASSWORD, address="203.0.113.10").status_code == 200
 
 
 def test_failures_on_an_unknown_email_are_counted_too(api):
