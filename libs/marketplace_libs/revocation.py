@@ -2,7 +2,8 @@
 
 Kept in the ``shared`` cache (Redis when configured, a file cache under var/
 otherwise) so that a revocation is seen by every process at once. An entry
-lives only as long as the token it revokes could.
+lives as long as a verifier could still accept the token it revokes: its
+expiry plus the verifiers' leeway for clock skew (tokens.LEEWAY_SECONDS).
 """
 
 from __future__ import annotations
@@ -26,20 +27,37 @@ def _user_key(user_id: str) -> str:
     return f"revoked:user:{user_id}"
 
 
+def _family_key(family: str) -> str:
+    return f"revoked:family:{family}"
+
+
+def _beyond_leeway(seconds: float) -> int:
+    """An entry's lifetime: the token's remaining life plus the leeway every verifier grants, plus 1."""
+    from .tokens import LEEWAY_SECONDS
+
+    return int(seconds) + LEEWAY_SECONDS + 1
+
+
 def revoke_token(jti: str, expires_at: float) -> None:
-    remaining = int(expires_at - time.time()) + 1
+    remaining = _beyond_leeway(expires_at - time.time())
     if remaining > 0:
         _cache().set(_jti_key(jti), 1, timeout=remaining)
 
 
 def revoke_tokens_of_user(user_id: str, *, issued_before: float, lifetime_seconds: int) -> None:
     """Every token of this user issued before ``issued_before`` is refused from now on."""
-    _cache().set(_user_key(user_id), issued_before, timeout=lifetime_seconds)
+    _cache().set(_user_key(user_id), issued_before, timeout=_beyond_leeway(lifetime_seconds))
 
 
-def is_revoked(*, jti: str, user_id: str, issued_at: float) -> bool:
-    values = _cache().get_many([_jti_key(jti), _user_key(user_id)])
-    if values.get(_jti_key(jti)):
+def revoke_family(family: str, *, lifetime_seconds: int) -> None:
+    """Every access token of one login session (its ``fam`` claim) is refused from now on."""
+    _cache().set(_family_key(family), 1, timeout=_beyond_leeway(lifetime_seconds))
+
+
+def is_revoked(*, jti: str, user_id: str, issued_at: float, family: str | None = None) -> bool:
+    keys = [_jti_key(jti), _user_key(user_id), *([_family_key(family)] if family else [])]
+    values = _cache().get_many(keys)
+    if values.get(_jti_key(jti)) or (family and values.get(_family_key(family))):
         return True
     revoked_before = values.get(_user_key(user_id))
     return revoked_before is not None and issued_at < revoked_before

@@ -49,6 +49,12 @@ class VerifiedToken:
     expires_at: float
     claims: dict = field(repr=False)
 
+    @property
+    def family(self) -> str | None:
+        """The login session the token descends from (``fam``), revoked as a whole on refresh reuse."""
+        family = self.claims.get("fam")
+        return str(family) if family else None
+
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
@@ -150,7 +156,7 @@ class TokenVerifier:
             claims=claims,
         )
         if self.check_revocation and revocation.is_revoked(
-            jti=token.jti, user_id=token.user_id, issued_at=token.issued_at
+            jti=token.jti, user_id=token.user_id, issued_at=token.issued_at, family=token.family
         ):
             raise TokenRejected("token_revoked", "The token has been revoked.")
         return token

@@ -166,6 +166,37 @@ def test_revocation_of_an_expired_token_is_not_stored():
     assert not revocation.is_revoked(jti="old-jti", user_id="u", issued_at=time.time())
 
 
+def test_a_token_within_the_leeway_stays_revoked(verifier):
+    # Expired 2 s ago: verifiers still accept it for LEEWAY_SECONDS, so its revocation must last as long.
+    raw = testing.mint_token(issued_at=time.time() - 902, lifetime=900)
+    token = verifier.verify(raw)
+
+    revocation.revoke_token(token.jti, token.expires_at)
+
+    assert rejection(verifier, raw).code == "token_revoked"
+
+
+def test_revocation_entries_outlive_the_leeway():
+    # What the cache is asked to keep: the remaining lifetime plus the leeway (and a second).
+    from unittest import mock
+
+    cache = revocation._cache()
+    with mock.patch.object(cache, "set", wraps=cache.set) as stored:
+        revocation.revoke_tokens_of_user("someone", issued_before=time.time(), lifetime_seconds=900)
+        revocation.revoke_family("a-family", lifetime_seconds=900)
+    assert [call.kwargs["timeout"] for call in stored.call_args_list] == [900 + tokens.LEEWAY_SECONDS + 1] * 2
+
+
+def test_a_revoked_family_refuses_its_tokens_only(verifier):
+    mine = testing.mint_token(fam="family-1")
+    other_session = testing.mint_token(fam="family-2")
+
+    revocation.revoke_family("family-1", lifetime_seconds=900)
+
+    assert rejection(verifier, mine).code == "token_revoked"
+    assert verifier.verify(other_session).family == "family-2"
+
+
 def test_user_wide_revocation_refuses_older_tokens_only(verifier):
     user_id = str(uuid.uuid4())
     now = time.time()

@@ -1,6 +1,6 @@
 """Failed-login counting that slows guessing without letting anyone lock a user out.
 
-Three counters, each over a fixed window (``LOGIN_FAILURE_WINDOW_SECONDS``), in the shared cache:
+Three counters, each over a fixed window (``LOGIN_FAILURE_WINDOW_SECONDS``, accounts.attempts):
 
 - per (account, client address): past ``LOGIN_FAILURES_PER_ACCOUNT_ADDRESS`` that address may not try
   that account until the window ends. A correct login from an address that has not failed still works,
@@ -17,98 +17,69 @@ by its normalised email (accounts.emails), the very form the lookup uses.
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from django.conf import settings
 from django.core.cache import caches
 
+from . import attempts
 from .emails import normalise_email
 
 LOCK_MEMORY_SECONDS = 24 * 60 * 60  # how long earlier account locks make the next one longer
 
 
-def _cache():
-    return caches["shared"]
+def _account(email: str) -> str:
+    return attempts.digest(normalise_email(email))
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+def _pair_key(email: str, address: str) -> str:
+    return f"login-failures:pair:{attempts.digest(_account(email), address)}"
 
 
-def _counters(email: str, address: str) -> dict[str, int]:
-    account = _digest(normalise_email(email))
-    return {
-        f"login-failures:pair:{_digest(account, address)}": settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
-        f"login-failures:address:{_digest(address)}": settings.LOGIN_FAILURES_PER_ADDRESS,
-        f"login-failures:account:{account}": settings.LOGIN_FAILURES_PER_ACCOUNT,
-    }
+def _address_key(address: str) -> str:
+    return f"login-failures:address:{attempts.digest(address)}"
+
+
+def _account_key(email: str) -> str:
+    return f"login-failures:account:{_account(email)}"
 
 
 def _lock_key(email: str) -> str:
-    return f"login-lock:account:{_digest(normalise_email(email))}"
+    return f"login-lock:account:{_account(email)}"
 
 
 def seconds_until_allowed(*, email: str, address: str) -> int:
     """0 when a login may be tried now, else how long to wait."""
-    counters = _counters(email, address)
-    lock = _lock_key(email)
-    values = _cache().get_many([*counters, *(f"{key}:until" for key in counters), lock])
-    now = time.time()
-    waits = [values.get(lock, 0) - now]
-    for key, limit in counters.items():
-        if key.startswith("login-failures:account:"):
-            continue  # the account's own count locks through the lock entry, not by itself
-        if values.get(key, 0) >= limit:
-            waits.append(values.get(f"{key}:until", 0) - now)
-    wait = max(waits)
-    return int(wait) + 1 if wait > 0 else 0
+    refused = attempts.seconds_refused({
+        _pair_key(email, address): settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS,
+        _address_key(address): settings.LOGIN_FAILURES_PER_ADDRESS,
+    })
+    locked = (caches["shared"].get(_lock_key(email)) or 0) - time.time()
+    return attempts.whole_seconds(max(refused, locked))
 
 
 def record_failure(*, email: str, address: str) -> None:
-    counters = _counters(email, address)
-    account_key = next(key for key in counters if key.startswith("login-failures:account:"))
-    for key in counters:
-        count = _count(key)
-        if key == account_key and count >= counters[key]:
-            _lock_account(email, account_key)
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    attempts.count(_pair_key(email, address), window=window)
+    attempts.count(_address_key(address), window=window)
+    if attempts.count(_account_key(email), window=window) >= settings.LOGIN_FAILURES_PER_ACCOUNT:
+        _lock_account(email)
 
 
 def record_success(*, email: str, address: str) -> None:
     """A right password clears this address's count for the account (not the address's own)."""
-    pair_key = next(iter(_counters(email, address)))
-    _cache().delete_many([pair_key, f"{pair_key}:until"])
+    attempts.clear(_pair_key(email, address))
 
 
-def _count(key: str) -> int:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    cache = _cache()
-    # add() starts a window only if none is running, so the window never slides. The window is the
-    # ":until" entry, not the counter: Django's file and database caches reset an entry's expiry on
-    # incr(), so a counter can outlive its window and must then start again.
-    if cache.add(f"{key}:until", time.time() + window, timeout=window):
-        cache.set(key, 1, timeout=window)
-        return 1
+def _lock_account(email: str) -> None:
+    cache = caches["shared"]
+    locks_key = f"{_lock_key(email)}:count"
+    cache.add(locks_key, 0, timeout=LOCK_MEMORY_SECONDS)
     try:
-        count = cache.incr(key)
-    except ValueError:  # the counter expired before its window
-        cache.set(key, 1, timeout=window)
-        return 1
-    cache.touch(key, window)  # at least as long as its window, whatever incr() did
-    return count
-
-
-def _lock_account(email: str, account_key: str) -> None:
-    cache = _cache()
-    lock_key = _lock_key(email)
-    cache.add(f"{lock_key}:count", 0, timeout=LOCK_MEMORY_SECONDS)
-    try:
-        locks = cache.incr(f"{lock_key}:count")
-    except ValueError:
-        cache.set(f"{lock_key}:count", 1, timeout=LOCK_MEMORY_SECONDS)
+        locks = cache.incr(locks_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(locks_key, 1, timeout=LOCK_MEMORY_SECONDS)
         locks = 1
-    cache.touch(f"{lock_key}:count", LOCK_MEMORY_SECONDS)
     seconds = min(settings.LOGIN_ACCOUNT_LOCK_SECONDS * 2 ** (locks - 1), settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    cache.set(lock_key, time.time() + seconds, timeout=seconds)
-    # The next lock needs as many failures again.
-    cache.delete_many([account_key, f"{account_key}:until"])
+    cache.set(_lock_key(email), time.time() + seconds, timeout=seconds)
+    attempts.clear(_account_key(email))  # the next lock needs as many failures again

@@ -25,7 +25,7 @@ from marketplace_libs import revocation
 from marketplace_libs.errors import InvalidInput, NotAuthenticated, RateLimited
 from marketplace_libs.tokens import VerifiedToken
 
-from . import events, login_throttle, selectors
+from . import events, login_throttle, password_throttle, selectors
 from .emails import normalise_email
 from .models import PasswordResetRequest, RevokedTokenFamily, User
 from .tokens import FAMILY_CLAIM, PlatformRefreshToken, TokenPair, issue_token_pair
@@ -158,8 +158,13 @@ def rotate_refresh_token(*, raw_refresh: str) -> TokenPair:
             BlacklistedToken.objects.create(token=outstanding)
             pair = issue_token_pair(user, family=family)
     if reused:
+        revocation.revoke_family(family, lifetime_seconds=_access_lifetime_seconds())
         raise _invalid_refresh()
     return pair
+
+
+def _access_lifetime_seconds() -> int:
+    return int(settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 
 
 def _issued_before_cutoff(user: User, issued_at) -> bool:
@@ -185,6 +190,8 @@ def log_out(*, access: VerifiedToken, raw_refresh: str) -> None:
                 family=family, defaults={"user_id": access.user_id, "reason": "logout"}
             )
     revocation.revoke_token(access.jti, access.expires_at)
+    if family:
+        revocation.revoke_family(family, lifetime_seconds=_access_lifetime_seconds())
 
 
 # --- passwords ----------------------------------------------------------------------------
@@ -193,9 +200,14 @@ def change_password(*, access: VerifiedToken, old_password: str, new_password: s
     user = selectors.active_user_by_id(access.user_id)
     if user is None:
         raise NotAuthenticated("This account is no longer active.")
+    wait = password_throttle.seconds_until_change_allowed(user_id=str(user.pk))
+    if wait:
+        raise RateLimited(wait, "Too many wrong current passwords; try again later.")
     if not user.check_password(old_password):
+        password_throttle.record_change_failure(user_id=str(user.pk))
         raise InvalidInput.on("old_password", "The current password is wrong.")
     _validate_password(new_password, user, "new_password")
+    password_throttle.record_change_success(user_id=str(user.pk))
     _set_password_and_end_sessions(user, new_password)
     revocation.revoke_token(access.jti, access.expires_at)
 
@@ -218,7 +230,10 @@ def _set_password_and_end_sessions(user: User, new_password: str | None) -> None
 
 
 def request_password_reset(*, email: str) -> None:
-    """Quietly does nothing for an unknown email, so the answer never tells who has an account."""
+    """Quietly does nothing for an unknown email, or one that had its share of reset emails lately,
+    so the answer never tells who has an account."""
+    if not password_throttle.reset_request_allowed(email=email):
+        return
     user = selectors.active_user_by_email(email)
     if user is None:
         return

@@ -11,7 +11,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
-from marketplace_libs.tokens import ALGORITHM
+from marketplace_libs.tokens import ALGORITHM, LEEWAY_SECONDS
 
 from .keys import load_key_ring
 
@@ -22,7 +22,7 @@ class KeyedTokenBackend(TokenBackend):
     """Signs with the current key and names it in the ``kid`` header; verifies with any key of the ring."""
 
     def __init__(self):
-        super().__init__(ALGORITHM, leeway=5)
+        super().__init__(ALGORITHM, leeway=LEEWAY_SECONDS)
 
     def encode(self, payload: dict) -> str:
         key = load_key_ring().current
@@ -44,8 +44,10 @@ class PlatformAccessToken(AccessToken):
 
 
 class PlatformRefreshToken(RefreshToken):
+    """Its access tokens carry its family (``fam``) too: reuse of a spent refresh token revokes the
+    family, and verifiers then refuse the access tokens already issued from it."""
+
     access_token_class = PlatformAccessToken
-    no_copy_claims = (*RefreshToken.no_copy_claims, FAMILY_CLAIM)
 
     def get_token_backend(self):
         return _backend

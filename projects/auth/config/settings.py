@@ -42,6 +42,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds a reset link stays usable
+# accounts/password_throttle.py: reset emails per address and window; wrong current passwords on
+# password/change per account (within LOGIN_FAILURE_WINDOW_SECONDS).
+PASSWORD_RESETS_PER_EMAIL = _env.int("MARKETPLACE_PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESET_WINDOW_SECONDS = _env.int("MARKETPLACE_PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60)
+PASSWORD_CHANGE_FAILURES = _env.int("MARKETPLACE_PASSWORD_CHANGE_FAILURES", default=5)
 
 # Failed logins (accounts/login_throttle.py): per account and address, per address, and per account
 # from every address together, which alone locks the account, briefly and progressively.

@@ -68,6 +68,25 @@ def test_known_email_publishes_a_reset_link(api, account, settings):
     assert str(reset_request.user_id) == account.id and reset_request.used_at is None
 
 
+def test_a_burst_of_resets_sends_three_links_and_answers_alike(api, account, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = 3
+    answers = [ask(api, spelling) for spelling in ["alice@example.com", "ALICE@example.com"] * 15]
+
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.content for answer in answers}) == 1
+    assert OutboxEvent.objects.filter(event_type=EVENT).count() == 3
+
+
+def test_the_reset_limit_is_per_address(api, account, register, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = 1
+    bob = register(email="bob@example.com", username="bobby")
+    ask(api, account.email)
+    ask(api, account.email)
+    ask(api, bob.email)
+    assert sorted(event.data["email"] for event in OutboxEvent.objects.filter(event_type=EVENT)) == [
+        "alice@example.com", "bob@example.com"]
+
+
 def test_inactive_account_gets_no_link(api, account):
     User.objects.filter(pk=account.id).update(is_active=False)
     assert ask(api, account.email).status_code == 202

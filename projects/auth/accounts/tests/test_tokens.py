@@ -82,12 +82,28 @@ def test_reuse_of_a_spent_refresh_token_ends_the_session(api, account, login):
     assert str(family.user_id) == account.id
 
 
+def test_reuse_revokes_the_access_tokens_already_issued_from_the_session(api, account, login):
+    pair = login(account)
+    second = refresh(api, pair["refresh"]).json()
+
+    problem(refresh(api, pair["refresh"]), 401)  # the thief's copy and the holder's token both die
+
+    assert problem(me(api, pair["access"]), 401)["type"].endswith("token_revoked")
+    assert problem(me(api, second["access"]), 401)["type"].endswith("token_revoked")
+
+
+def test_access_tokens_name_their_session(account, login):
+    pair = login(account)
+    assert claims(pair["access"])["fam"] == claims(pair["refresh"])["fam"]
+
+
 def test_reuse_in_one_session_leaves_other_sessions_alone(api, account, login):
     phone, laptop = login(account), login(account)
     refresh(api, phone["refresh"])
     refresh(api, phone["refresh"])  # reuse: the phone's session ends
 
     assert refresh(api, laptop["refresh"]).status_code == 200
+    assert me(api, laptop["access"]).status_code == 200
 
 
 def test_a_long_rotation_chain_works(api, account, login):
@@ -215,6 +231,31 @@ def test_password_change_with_the_wrong_old_password_is_400(api, account, login)
     assert list(problem(response, 400)["errors"]) == ["old_password"]
     assert User.objects.get(pk=account.id).check_password(PASSWORD)
     assert me(api, pair["access"]).status_code == 200
+
+
+def test_guessing_the_current_password_is_stopped_after_five_wrong_ones(api, account, login, settings):
+    settings.PASSWORD_CHANGE_FAILURES = 5
+    pair = login(account)
+    for _ in range(5):
+        problem(change_password(api, pair["access"], old="not-my-password"), 400)
+
+    refused = change_password(api, pair["access"])  # even the right one: guessing gains nothing
+
+    assert problem(refused, 429)["type"] == "urn:marketplace:problem:rate_limited"
+    assert int(refused["Retry-After"]) >= 1
+    assert User.objects.get(pk=account.id).check_password(PASSWORD)
+
+
+def test_a_password_change_clears_the_wrong_guesses(api, account, login, settings):
+    settings.PASSWORD_CHANGE_FAILURES = 5
+    pair = login(account)
+    for _ in range(4):
+        problem(change_password(api, pair["access"], old="not-my-password"), 400)
+    assert change_password(api, pair["access"]).status_code == 204
+    second = login(account, password=NEW_PASSWORD)
+    for _ in range(4):
+        problem(change_password(api, second["access"], old="not-my-password"), 400)
+    assert change_password(api, second["access"], old=NEW_PASSWORD, new=PASSWORD).status_code == 204
 
 
 @pytest.mark.parametrize("weak", ["short", "password123", "93847561029384", "alice@example.com"])
