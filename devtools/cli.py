@@ -119,6 +119,10 @@ def cmd_seed(args) -> int:
     from .seed import Seeder
 
     env = dict(os.environ)
+    if env.get("MARKETPLACE_ENV") == "production":
+        print("seed refuses to run with MARKETPLACE_ENV=production: every demo password, the staff "
+              "account's too, is published.")
+        return 1
     base_url = f"http://127.0.0.1:{gateway_port()}"
     try:
         httpx.get(f"{base_url}/healthz", timeout=3)

@@ -12,6 +12,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -96,10 +97,46 @@ def trusted_proxies(env: environ.Env | None = None) -> tuple[str, ...]:
     return tuple(networks)
 
 
+# Values that were written to be replaced (compose/.env.example, the Kubernetes example secrets, the
+# development defaults): in production they are as good as published.
+PLACEHOLDER_MARKERS = ("change-me", "change_me", "changeme", "example", "placeholder", "development",
+                       "insecure", "not-secret", "not_secret", "replace-me", "replace_me", "todo")
+MIN_SECRET_LENGTH = 32
+
+
+def weak_secret(value: str) -> str | None:
+    """Why ``value`` cannot be a production secret, or None when it can."""
+    lowered = value.lower()
+    marker = next((marker for marker in PLACEHOLDER_MARKERS if marker in lowered), None)
+    if marker:
+        return f"is a placeholder (contains {marker!r})"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def _url_password_problem(name: str, url: str | None) -> str | None:
+    password = urlsplit(url).password if url else None
+    if password and any(marker in password.lower() for marker in PLACEHOLDER_MARKERS):
+        return f"{name} has a placeholder password"
+    return None
+
+
 def ensure_production_ready(config: PlatformConfig) -> None:
     problems = []
     if config.secret_key == DEVELOPMENT_SECRET_KEY:
         problems.append("MARKETPLACE_SECRET_KEY is not set")
+    elif reason := weak_secret(config.secret_key):
+        problems.append(f"MARKETPLACE_SECRET_KEY {reason}")
+    for name, url in (
+        ("MARKETPLACE_DATABASE_URL", config.database_url),
+        ("MARKETPLACE_BROKER_URL", config.broker_url),
+        ("MARKETPLACE_REDIS_URL", config.redis_url),
+        ("MARKETPLACE_ELASTICSEARCH_URL", config.elasticsearch_url),
+        ("MARKETPLACE_EMAIL_URL", config.email_url),
+    ):
+        if problem := _url_password_problem(name, url):
+            problems.append(problem)
     for name, value in (
         ("MARKETPLACE_DATABASE_URL", config.database_url),
         ("MARKETPLACE_BROKER_URL", config.broker_url),
@@ -120,9 +157,12 @@ def ensure_production_ready(config: PlatformConfig) -> None:
 def require_secret(name: str, development_default: str) -> str:
     """A secret that has a development default but must be set in production."""
     value = os.environ.get(name)
+    production = os.environ.get("MARKETPLACE_ENV", "development") == "production"
     if value:
+        if production and (reason := weak_secret(value)):
+            raise ImproperlyConfiguredPlatform(f"MARKETPLACE_ENV=production refuses insecure defaults: {name} {reason}")
         return value
-    if os.environ.get("MARKETPLACE_ENV", "development") == "production":
+    if production:
         raise ImproperlyConfiguredPlatform(
             f"MARKETPLACE_ENV=production refuses insecure defaults: {name} is not set"
         )

@@ -15,7 +15,7 @@ from marketplace_libs.topology import REPO_ROOT
 
 PRODUCTION = {
     "MARKETPLACE_ENV": "production",
-    "MARKETPLACE_SECRET_KEY": "a-long-random-production-secret",
+    "MARKETPLACE_SECRET_KEY": "q3J9v-Lr2mXw8TzKb4NcY7pHs1DfGa6UeR5oWiQ0",
     "MARKETPLACE_DATABASE_URL": "postgres://app:pw@db.internal:5432",
     "MARKETPLACE_BROKER_URL": "amqp://app:pw@mq.internal:5672//",
     "MARKETPLACE_REDIS_URL": "redis://cache.internal:6379/0",
@@ -160,8 +160,46 @@ def test_require_secret(monkeypatch):
     with pytest.raises(ImproperlyConfiguredPlatform, match="SOME_WEBHOOK_SECRET"):
         require_secret("SOME_WEBHOOK_SECRET", "dev-secret")
 
-    monkeypatch.setenv("SOME_WEBHOOK_SECRET", "real-secret")
-    assert require_secret("SOME_WEBHOOK_SECRET", "dev-secret") == "real-secret"
+    monkeypatch.setenv("SOME_WEBHOOK_SECRET", "whsec_9fK2mQx7Lr4TzB8vNc1YpH6sDa3GeU5o")
+    assert require_secret("SOME_WEBHOOK_SECRET", "dev-secret") == "whsec_9fK2mQx7Lr4TzB8vNc1YpH6sDa3GeU5o"
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("whsec_example_change_me", "placeholder"),  # the Kubernetes example secrets
+    ("change-me", "placeholder"),  # compose/.env.example before init-secrets.sh
+    ("whsec_k2Hq8", "shorter than 32"),
+])
+def test_production_refuses_a_placeholder_or_short_secret_and_names_it(monkeypatch, value, reason):
+    monkeypatch.setenv("MARKETPLACE_ENV", "production")
+    monkeypatch.setenv("SOME_WEBHOOK_SECRET", value)
+    with pytest.raises(ImproperlyConfiguredPlatform, match=f"SOME_WEBHOOK_SECRET .*{reason}"):
+        require_secret("SOME_WEBHOOK_SECRET", "dev-secret")
+
+
+def test_development_takes_any_secret(monkeypatch):
+    monkeypatch.setenv("MARKETPLACE_ENV", "development")
+    monkeypatch.setenv("SOME_WEBHOOK_SECRET", "change-me")
+    assert require_secret("SOME_WEBHOOK_SECRET", "dev-secret") == "change-me"
+
+
+def test_production_names_every_placeholder_at_once():
+    with pytest.raises(ImproperlyConfiguredPlatform) as caught:
+        read_config(env_of({
+            **PRODUCTION,
+            "MARKETPLACE_SECRET_KEY": "example-not-secret-change-me",
+            "MARKETPLACE_DATABASE_URL": "postgres://marketplace:example@marketplace-db-rw:5432",
+            "MARKETPLACE_REDIS_URL": "redis://:change-me@cache.internal:6379/0",
+        }))
+    message = str(caught.value)
+    assert "MARKETPLACE_SECRET_KEY is a placeholder" in message
+    assert "MARKETPLACE_DATABASE_URL has a placeholder password" in message
+    assert "MARKETPLACE_REDIS_URL has a placeholder password" in message
+    assert "MARKETPLACE_BROKER_URL" not in message
+
+
+def test_production_refuses_a_short_secret_key():
+    with pytest.raises(ImproperlyConfiguredPlatform, match="MARKETPLACE_SECRET_KEY is shorter than 32"):
+        read_config(env_of({**PRODUCTION, "MARKETPLACE_SECRET_KEY": "Zq8rT2vLx9"}))
 
 
 # --- databases, caches, email -------------------------------------------------------------------

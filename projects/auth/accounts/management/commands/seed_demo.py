@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts import selectors, services
 
@@ -18,6 +19,10 @@ class Command(BaseCommand):
     help = f"Demo accounts (password '{DEMO_PASSWORD}'); running it again changes nothing."
 
     def handle(self, *args, **options):
+        if settings.MARKETPLACE_CONFIG.production:
+            # A staff account whose password is in the README would be anyone's.
+            raise CommandError("seed_demo refuses to run with MARKETPLACE_ENV=production: its accounts' "
+                               "password (and a staff account's) is published.")
         for email, username, seller, staff in DEMO_USERS:
             if selectors.email_taken(email):
                 continue
