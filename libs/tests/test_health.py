@@ -61,8 +61,8 @@ def test_readyz_names_a_broker_that_does_not_answer(client, settings):
     assert body["checks"]["cache"] == "ok"
     assert body["service"] == "libstest"
     assert body["request_id"] == response["X-Request-ID"]
-    # The failure names the part, but no credentials of the URL.
-    assert "guest:guest" not in response.content.decode()
+    # The failure names the part, but neither credentials nor the server's address.
+    assert "guest" not in response.content.decode() and "127.0.0.1" not in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_readyz_runs_a_service_s_own_checks(client, settings):
     assert response.status_code == 503
     body = json.loads(response.content)
     assert "search" in body["detail"]
-    assert body["checks"]["search"] == "failing: ConnectionError: search cluster is down"
+    assert body["checks"]["search"] == "failing: ConnectionError"  # the error's text only in the log
     assert body["checks"]["extra"] == "ok"
 
 
