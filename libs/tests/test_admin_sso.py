@@ -97,8 +97,47 @@ def test_admin_with_the_cookie_signs_in():
     # The admin session now stands on its own, scoped to this service's admin.
     session_cookie = response.cookies["libstest_sessionid"]
     assert session_cookie["path"] == ADMIN
-    del client.cookies[ADMIN_TOKEN_COOKIE]
     assert client.get(ADMIN).status_code == 200
+
+
+def signed_in_client() -> tuple[Client, str]:
+    client = Client()
+    raw = staff_token()
+    client.cookies[ADMIN_TOKEN_COOKIE] = raw
+    assert client.get(ADMIN).status_code == 200
+    return client, raw
+
+
+def test_the_admin_session_ends_with_the_staff_cookie():
+    # Signed out at the auth admin (which deletes the cookie), or its token expired unrenewed.
+    client, _raw = signed_in_client()
+    del client.cookies[ADMIN_TOKEN_COOKIE]
+
+    response = client.get(ADMIN)
+
+    assert response.status_code == 302 and response["Location"].startswith(f"{ADMIN}login/")
+
+
+def test_the_admin_session_ends_when_the_account_s_tokens_are_revoked():
+    # A deactivation (or password change) revokes every token of the user, the cookie's too.
+    client, raw = signed_in_client()
+    token = tokens.get_verifier().verify(raw)
+    revocation.revoke_tokens_of_user(token.user_id, issued_before=time.time() + 1, lifetime_seconds=900)
+
+    assert client.get(ADMIN).status_code == 302
+
+
+def test_the_admin_session_ends_when_the_cookie_loses_the_staff_role():
+    client, _raw = signed_in_client()
+    client.cookies[ADMIN_TOKEN_COOKIE] = testing.mint_token(username="ops-anna", roles=("buyer",))
+    assert client.get(ADMIN).status_code == 302
+
+
+def test_another_staff_member_s_cookie_switches_the_session_to_them():
+    client, _raw = signed_in_client()
+    client.cookies[ADMIN_TOKEN_COOKIE] = staff_token(username="ops-ben")
+    response = client.get(ADMIN)
+    assert response.status_code == 200 and b"ops-ben" in response.content and b"ops-anna" not in response.content
 
 
 def test_admin_without_the_cookie_redirects_to_login():

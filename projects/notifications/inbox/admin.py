@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 
+from marketplace_libs.admin_display import redacted_json
+
 from . import services
 from .models import EmailDelivery, Notification, Recipient
 
@@ -23,9 +25,16 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
     list_display = ["kind", "to_address", "status", "attempts", "reason", "created_at", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["to_address", "=user_id", "=source_event_id"]
-    readonly_fields = [field.name for field in EmailDelivery._meta.concrete_fields]
+    # The context as the logs would show it: a password reset's link is a live credential.
+    exclude = ["context"]
+    readonly_fields = [*(field.name for field in EmailDelivery._meta.concrete_fields if field.name != "context"),
+                       "context_shown"]
     ordering = ["-created_at"]
     actions = ["resend"]
+
+    @admin.display(description="context")
+    def context_shown(self, delivery):
+        return redacted_json(delivery.context)
 
     def has_add_permission(self, request):
         return False

@@ -121,3 +121,45 @@ def test_the_admin_login_page_is_the_auth_service_s_own_form():
     response = Client().get(f"{ADMIN}login/?next={ADMIN}")
     assert response.status_code == 200
     assert b'name="password"' in response.content
+
+
+def test_a_signed_in_staff_member_sent_back_from_another_admin_returns_with_a_fresh_cookie(staff):
+    client = Client()
+    sign_in(client, "ops@example.com")
+    del client.cookies[ADMIN_TOKEN_COOKIE]  # the gigs admin's session ended with its cookie
+
+    response = client.get(f"{ADMIN}login/?next=/admin/gigs/gig/")
+
+    assert response.status_code == 302 and response["Location"] == "/admin/gigs/gig/"
+    assert get_verifier().verify(response.cookies[ADMIN_TOKEN_COOKIE].value).has_role("staff")
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/admin/", "//evil.example/admin/", "/api/auth/me"])
+def test_the_way_back_leads_only_to_an_admin_page_of_this_site(staff, next_url):
+    client = Client()
+    sign_in(client, "ops@example.com")
+    response = client.get(f"{ADMIN}login/", {"next": next_url})
+    assert response.get("Location", "") != next_url
+
+
+def test_someone_not_signed_in_gets_the_form_not_the_way_back():
+    response = Client().get(f"{ADMIN}login/?next=/admin/gigs/")
+    assert response.status_code == 200
+
+
+def test_the_outbox_admin_never_shows_a_live_reset_link(staff, account, api):
+    from marketplace_libs.events.models import OutboxEvent
+
+    api.post("/api/auth/password/reset", {"email": account.email}, format="json")
+    event = OutboxEvent.objects.get(event_type="auth.password_reset_requested")
+    token = event.data["reset_url"].split("token=", 1)[1]
+    client = Client()
+    client.force_login(staff)
+    staff.is_superuser = True
+    staff.save()
+
+    page = client.get(f"{ADMIN}events/outboxevent/{event.pk}/change/")
+
+    assert page.status_code == 200
+    assert token not in page.content.decode()
+    assert "reset-password?token=[redacted]" in page.content.decode()
