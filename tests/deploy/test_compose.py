@@ -170,7 +170,8 @@ def test_the_signing_key_reaches_only_the_auth_service(platform_services):
 
 def test_nginx_gets_no_secret(platform_services):
     environment = platform_services["nginx"]["environment"]
-    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_")) for name in environment)
+    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_", "MARKETPLACE_TRUSTED_PROXIES"))
+               for name in environment)
 
 
 def test_init_secrets_fills_every_placeholder(tmp_path):
