@@ -10,6 +10,7 @@ installs with :func:`install_error_handlers`. Either way the body is
 from __future__ import annotations
 
 import json
+import sys
 from http import HTTPStatus
 
 import structlog
@@ -20,6 +21,7 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import status as http
 from rest_framework.response import Response
 
+from . import outages
 from .errors import DomainError, NotAuthenticated, NotYet, RateLimited
 from .request_context import current_request_id
 
@@ -151,6 +153,9 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this inside its except block: the error being handled is sys.exc_info()'s.
+    if outages.is_outage(sys.exc_info()[1]):
+        return outages.unavailable_response()
     return problem_response(500, "An unexpected error occurred; it has been logged.", code="server_error")
 
 

@@ -23,13 +23,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.middleware import BaseMiddleware
 from django.conf import settings
 
-from . import revocation
+from . import outages, revocation
 from .authentication import TokenUser
 from .tokens import TokenRejected, get_verifier
 
 log = structlog.get_logger("marketplace.sockets")
 
 UNAUTHORIZED = 4401
+TRY_AGAIN_LATER = 1013  # RFC 6455's "Try Again Later": a server the socket needs is not answering
+UNAVAILABLE_REASON = "revocation_unavailable"
 MAX_FRAME_BYTES = 16 * 1024
 
 
@@ -47,6 +49,13 @@ class TokenAuthMiddleware(BaseMiddleware):
                 scope["user"] = TokenUser(await sync_to_async(get_verifier().verify, thread_sensitive=False)(token))
             except TokenRejected as rejection:
                 scope["token_error"] = rejection.code
+            except Exception as error:
+                if not outages.is_outage(error):
+                    raise
+                # The revocation store is down: the token cannot be trusted (fail closed), and the
+                # client is told to come back rather than that its token is bad.
+                log.warning("socket_token_check_unavailable", error=type(error).__name__)
+                scope["token_error"] = UNAVAILABLE_REASON
         return await super().__call__(scope, receive, send)
 
 
@@ -69,8 +78,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await self.accept()
         user = self.scope.get("user")
         if user is None:
-            log.info("socket_refused", reason=self.scope.get("token_error"))
-            await self.close(code=UNAUTHORIZED)
+            reason = self.scope.get("token_error")
+            log.info("socket_refused", reason=reason)
+            await self.close(code=TRY_AGAIN_LATER if reason == UNAVAILABLE_REASON else UNAUTHORIZED)
             return
         self.user = user
         await self.on_open(user)
@@ -87,13 +97,19 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 reason = "token_expired"
                 break
             await asyncio.sleep(min(interval, remaining))
-            revoked = await sync_to_async(revocation.is_revoked, thread_sensitive=False)(
-                jti=token.jti, user_id=token.user_id, issued_at=token.issued_at)
+            try:
+                revoked = await sync_to_async(revocation.is_revoked, thread_sensitive=False)(
+                    jti=token.jti, user_id=token.user_id, issued_at=token.issued_at, family=token.family)
+            except Exception as error:
+                if not outages.is_outage(error):
+                    raise
+                reason = UNAVAILABLE_REASON  # revocation cannot be checked: fail closed
+                break
             if revoked:
                 reason = "token_revoked"
                 break
         log.info("socket_closed", reason=reason)
-        await self.close(code=UNAUTHORIZED)
+        await self.close(code=TRY_AGAIN_LATER if reason == UNAVAILABLE_REASON else UNAUTHORIZED)
 
     async def dispatch(self, message):
         # Channels' own dispatch first runs close_old_connections() through sync_to_async -- a hop to
