@@ -1,7 +1,8 @@
 """Staff's view of accounts. Account state is written through ``services`` only, as from the API:
 creating an account publishes ``user.registered``; deactivating publishes ``user.deactivated`` and cuts
-the user's tokens off; setting a password ends every session. The fields that would bypass that
-(active, seller, email) are read-only here; the seller role comes from the user service."""
+the user's tokens off; setting a password or taking staff rights away ends every session. The fields
+that would bypass that (active, seller, email) are read-only here; the seller role comes from the
+user service."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -62,7 +63,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            rights = {"is_staff": obj.is_staff, "is_superuser": obj.is_superuser}
+            stored = User.objects.only("is_staff", "is_superuser").get(pk=obj.pk)
+            obj.is_staff, obj.is_superuser = stored.is_staff, stored.is_superuser  # written by the service below
             super().save_model(request, obj, form, change)
+            services.change_staff_rights(user_id=obj.pk, **rights)
             return
         created = services.register_user(email=obj.email, username=obj.username,
                                          password=form.cleaned_data["password1"])

@@ -328,6 +328,20 @@ def reactivate_account(*, user_id) -> bool:
     return True
 
 
+def change_staff_rights(*, user_id, is_staff: bool, is_superuser: bool) -> None:
+    """Staff rights given or taken in the admin. Taking them away ends the user's sessions at once: the
+    staff token that signs them in to every service's admin (and any access token) is refused
+    everywhere, instead of living out its lifetime."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        losing = (user.is_staff and not is_staff) or (user.is_superuser and not is_superuser)
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
+        if losing:
+            _refuse_tokens_issued_before(user, timezone.now())
+            log.info("staff_rights_removed", user_id=str(user.id))
+
+
 def grant_seller_role(*, user_id: str) -> User | None:
     """``user.seller_activated``: the user opened a seller profile in the user service; their next
     refresh carries ``seller``. Idempotent. Called inside the consumer's transaction, beside the

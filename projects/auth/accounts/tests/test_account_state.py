@@ -192,3 +192,27 @@ def test_createsuperuser_refuses_a_weak_password_plainly(monkeypatch):
         call_command("createsuperuser", "--noinput", "--email", "root@example.com", "--username", "rooty")
 
     assert not User.objects.exists() and published("user.registered") == []
+
+
+def test_taking_staff_rights_away_ends_the_staff_token_everywhere(api, account, login, staff_client):
+    User.objects.filter(pk=account.id).update(is_staff=True)
+    pair = login(account)
+    assert "staff" in jwt.decode(pair["access"], options={"verify_signature": False})["roles"]
+
+    response = staff_client.post(f"{ADMIN_USERS}{account.id}/change/", {
+        "username": "alice", "is_staff": "", "is_superuser": "",
+        "initial-is_staff": "on"})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not User.objects.get(pk=account.id).is_staff
+    assert problem(me(api, pair["access"]), 401)["type"].endswith("token_revoked")
+
+
+def test_giving_staff_rights_ends_nothing(api, account, login, staff_client):
+    pair = login(account)
+
+    staff_client.post(f"{ADMIN_USERS}{account.id}/change/", {"username": "alice", "is_staff": "on",
+                                                              "is_superuser": ""})
+
+    assert User.objects.get(pk=account.id).is_staff
+    assert me(api, pair["access"]).status_code == 200
