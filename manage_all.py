@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,18 +35,23 @@ def _requirements_digest() -> str:
 
 def _create_venv() -> None:
     print(f"Creating the virtualenv in {VENV} ...", flush=True)
-    result = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
-    if result.returncode == 0:
-        return
-    # Debian ships venv's pip bootstrap separately.
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    if os.geteuid() == 0:
+    try:
+        result = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
+        if result.returncode == 0:
+            return
+        # Debian ships venv's pip bootstrap separately.
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        install = ["apt-get", "install", "-y", "-qq", f"{version}-venv"]
+        if os.geteuid() != 0:
+            raise SystemExit(f"Could not create a virtualenv. Run: sudo {' '.join(install)}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", f"{version}-venv"], check=True, env=env)
+        subprocess.run(install, check=True, env=env)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
-    else:
-        raise SystemExit(f"Could not create a virtualenv. Run: sudo apt-get install -y {version}-venv")
+    except BaseException:
+        # A half-made .venv would be trusted by the next run.
+        shutil.rmtree(VENV, ignore_errors=True)
+        raise
 
 
 def ensure_virtualenv() -> None:
@@ -53,14 +59,18 @@ def ensure_virtualenv() -> None:
         return
     if sys.version_info < (3, 11):
         raise SystemExit("manage_all.py needs Python 3.11 or newer")
-    if not VENV_PYTHON.exists():
+    if not (VENV / "bin" / "pip").exists():  # none, or one an interrupted venv left without pip
+        shutil.rmtree(VENV, ignore_errors=True)
         _create_venv()
     digest = _requirements_digest()
     if not STAMP.exists() or STAMP.read_text() != digest:
         print("Installing the pinned requirements into .venv ...", flush=True)
         pip = [str(VENV_PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-        subprocess.run([*pip, "-r", str(ROOT / "requirements" / "dev.txt")], check=True)
-        subprocess.run([*pip, "--no-deps", "-e", str(ROOT / "libs")], check=True)
+        installed = subprocess.run([*pip, "-r", str(ROOT / "requirements" / "dev.txt")]).returncode == 0 and \
+            subprocess.run([*pip, "--no-deps", "-e", str(ROOT / "libs")]).returncode == 0
+        if not installed:
+            STAMP.unlink(missing_ok=True)  # installed again on the next run
+            raise SystemExit("Installing the requirements into .venv failed (above); run the command again.")
         STAMP.write_text(digest)
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 

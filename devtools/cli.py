@@ -69,20 +69,28 @@ def migrate(env: dict) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_up(args) -> int:
+    from . import platform_record
+
     env = processes.child_environment(dict(os.environ))
     if not args.no_migrate:
         migrate(env)
     run_dir = processes.var_dir(env) / "run"
     platform = processes.platform_processes(env, run_dir)
-    print(f"\nMarketplace on http://127.0.0.1:{gateway_port()}/  (Ctrl-C stops everything)")
-    print(f"  API docs      http://127.0.0.1:{gateway_port()}/api/docs/")
-    print(f"  health        http://127.0.0.1:{gateway_port()}/healthz")
+    base_url = f"http://127.0.0.1:{gateway_port()}"
+    print(f"\nMarketplace on {base_url}/  (Ctrl-C stops everything)")
+    print(f"  API docs      {base_url}/api/docs/")
+    print(f"  health        {base_url}/healthz")
     for spec in present_services():
-        print(f"  {spec.name:<13} http://127.0.0.1:{gateway_port()}{spec.api_prefix}   "
-              f"admin http://127.0.0.1:{gateway_port()}/admin/{spec.name}/")
+        print(f"  {spec.name:<13} {base_url}{spec.api_prefix}   admin {base_url}/admin/{spec.name}/")
+    print(f"  servers       {platform_record.describe(env)}")
     print(f"  logs          {processes.platform_log_path(env)}  (manage_all.py logs [service] [--request-id ID])")
+    record = platform_record.write(env, pid=os.getpid(), gateway_url=base_url)
+    print(f"  recorded in   {record}  (other manage_all.py commands talk to this platform)")
     print(flush=True)
-    return processes.run_under_honcho(platform, env)
+    try:
+        return processes.run_under_honcho(platform, env, readable=not args.json)
+    finally:
+        platform_record.remove(env)
 
 
 def cmd_migrate(args) -> int:
@@ -208,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="migrate, then run the whole platform in the foreground")
     up.add_argument("--no-migrate", action="store_true")
+    up.add_argument("--json", action="store_true",
+                    help="print the processes' JSON log lines as they are (var/log/platform.log always has them)")
     up.set_defaults(func=cmd_up)
     commands.add_parser("migrate", help="create the databases and apply every service's migrations"
                         ).set_defaults(func=cmd_migrate)
@@ -245,6 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands with environments of their own: `up` names the platform, `test` runs on the test servers.
+OWN_ENVIRONMENT = frozenset({"up", "test"})
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if args.command not in OWN_ENVIRONMENT:
+        from . import platform_record
+
+        env, which = platform_record.adopt(dict(os.environ))
+        os.environ.update(env)
+        print(which, file=sys.stderr, flush=True)
     return args.func(args) or 0

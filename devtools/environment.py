@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from urllib.parse import urlsplit
 
 from marketplace_libs.topology import REPO_ROOT
@@ -56,23 +55,6 @@ def e2e_environment() -> dict:
     return env
 
 
-def unanswered_servers(env: dict) -> list[str]:
-    """The configured servers that do not accept a TCP connection."""
-    missing = []
-    for name in LOCAL_SERVERS:
-        url = env.get(name)
-        if not url:
-            continue
-        parts = urlsplit(url)
-        default_port = {"postgres": 5432, "postgresql": 5432, "amqp": 5672, "redis": 6379}.get(parts.scheme, 0)
-        try:
-            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
-                pass
-        except OSError:
-            missing.append(f"{name}={url}")
-    return missing
-
-
 def with_vhost(url: str, vhost: str) -> str:
     """``url`` (an AMQP URL) on RabbitMQ virtual host ``vhost``."""
     from urllib.parse import urlunsplit
@@ -84,16 +66,38 @@ def with_vhost(url: str, vhost: str) -> str:
 def _rabbitmqctl(*arguments: str, check: bool = True) -> None:
     import subprocess
 
-    subprocess.run(["rabbitmqctl", "-q", *arguments], check=check, capture_output=True, timeout=60)
+    from .servers import as_root, program
+
+    # Debian's rabbitmqctl runs only as root or rabbitmq (it reads the server's Erlang cookie), and
+    # lives in /usr/sbin, off a user's PATH.
+    command = as_root([program("rabbitmqctl") or "rabbitmqctl", "-q", *arguments], why="rabbitmqctl")
+    subprocess.run(command, check=check, capture_output=True, timeout=60)
+
+
+def vhost_isolation_impossible() -> str | None:
+    """Why RabbitMQ virtual hosts cannot be made here, or None when they can."""
+    import shutil
+
+    from .servers import program
+
+    if program("rabbitmqctl") is None:
+        return "rabbitmqctl is not installed"
+    if os.geteuid() != 0 and shutil.which("sudo") is None:
+        return "rabbitmqctl needs root, and this user has no sudo"
+    return None
 
 
 def fresh_vhost(name: str, *, user: str = "guest") -> bool:
     """Recreate RabbitMQ virtual host ``name``, empty, for ``user``: a test run or a benchmark then
     shares no exchange or queue with a developer's platform or an earlier run (durable queues outlive
-    their consumers and would receive every event published meanwhile). False when rabbitmqctl is missing."""
-    import shutil
+    their consumers and would receive every event published meanwhile). False, said on stderr, when
+    it cannot be made."""
+    import sys
 
-    if shutil.which("rabbitmqctl") is None:
+    impossible = vhost_isolation_impossible()
+    if impossible:
+        print(f"WARNING: no RabbitMQ vhost {name!r} of its own ({impossible}): this run shares the broker's "
+              "default vhost, and its queues, with every other user of it.", file=sys.stderr, flush=True)
         return False
     drop_vhost(name)
     _rabbitmqctl("add_vhost", name)
@@ -103,6 +107,8 @@ def fresh_vhost(name: str, *, user: str = "guest") -> bool:
 
 def drop_vhost(name: str) -> None:
     """Delete RabbitMQ virtual host ``name`` and everything in it, if it is there."""
+    if vhost_isolation_impossible():
+        return
     _rabbitmqctl("delete_vhost", name, check=False)
 
 

@@ -112,6 +112,60 @@ def render(entry: Entry, *, colour: bool = False) -> str:
     return line
 
 
+# Readiness and health polls (the gateway's /healthz asks every service's /readyz) and metric scrapes.
+POLL_PATH = re.compile(r"(^|/)(healthz|readyz|livez|metrics)/?$")
+# The same polls as the HTTP client making them logs them ("HTTP Request: GET http://…/readyz …").
+POLL_REQUEST = re.compile(r"^HTTP Request: \S+ \S+?/(healthz|readyz|livez|metrics)/? ")
+_STATUS_COLOURS = {"2": "32", "3": "36", "4": "33", "5": "31"}
+
+
+def console_text(record: dict, *, colour: bool = False) -> str | None:
+    """A flattened JSON log line as `manage_all.py up` prints it after honcho's ``time process |``:
+    a request as ``GET /api/gigs/ 200 12 ms user=… rid=…``, any other line as its message and fields,
+    warnings and errors with their level and every field in full; None for polls nobody reads."""
+    path = str(record.get("url.path") or "")
+    if POLL_PATH.search(path) or POLL_REQUEST.search(str(record.get("message", ""))):
+        return None
+    level = str(record.get("log.level", "")).lower()
+    loud = level in ("warning", "error", "critical")
+    if "http.request.method" in record:
+        status = str(record.get("http.response.status_code", ""))
+        shown = status
+        if colour and status[:1] in _STATUS_COLOURS:
+            shown = f"\033[{_STATUS_COLOURS[status[:1]]}m{status}\033[0m"
+        parts = [f"{record['http.request.method']} {path} {shown}"]
+        duration = record.get("event.duration")
+        if isinstance(duration, (int, float)):
+            parts.append(f"{duration / 1_000_000:.0f} ms")
+        if record.get("message") not in (None, "", "request"):
+            parts.append(str(record["message"]))
+    else:
+        parts = [_message(record)]
+    if record.get("user.id"):
+        parts.append(f"user={record['user.id']}")
+    parts.extend(f"{key}={value if loud and isinstance(value, str) else _short(value)}"
+                 for key, value in record.items()
+                 if key not in _SHOWN_ELSEWHERE and key not in _CONSOLE_QUIET and value not in (None, "", [], {}))
+    rid = record.get("trace.id") or record.get("marketplace.correlation_id")
+    if rid:
+        parts.append(f"rid={rid}")
+    line = " ".join(parts)
+    if loud or level == "debug":
+        head = level.upper()
+        if colour:
+            head = f"\033[{_LEVEL_COLOURS[level]}m{head}\033[0m"
+        line = f"{head} {line}"
+    if record.get("error.stack_trace"):
+        line += "\n" + str(record["error.stack_trace"]).rstrip("\n")
+    return line
+
+
+# Fields of every request line that only a log search needs (they stay in var/log/platform.log).
+_CONSOLE_QUIET = frozenset({
+    "client.ip", "http.response.body.bytes", "marketplace.upstream_response_time", "http.request.id",
+})
+
+
 def _message(record: dict) -> str:
     """The message, or for a request "GET /path 200 12.3ms", for a handled event its type."""
     message = str(record.get("message", ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import shutil
 import subprocess
@@ -94,18 +93,12 @@ def nginx_binary() -> str | None:
 
 
 def ensure_installed() -> str:
+    from .servers import install
+
     binary = nginx_binary()
     if binary:
         return binary
-    if os.geteuid() != 0:
-        raise SystemExit(
-            "nginx is not installed. Install it with:\n    sudo apt-get install -y nginx-light\n"
-            f"(then run this command again as {getpass.getuser()})"
-        )
-    print("Installing nginx with apt-get ...", flush=True)
-    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, **quiet)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], check=True, **quiet)
+    install(["nginx-light"])
     return nginx_binary() or "/usr/sbin/nginx"
 
 

@@ -124,14 +124,14 @@ def platform_log_path(env: dict) -> Path:
     return var_dir(env) / "log" / "platform.log"
 
 
-def run_under_honcho(processes: list[Process], env: dict) -> int:
+def run_under_honcho(processes: list[Process], env: dict, *, readable: bool = True) -> int:
     from honcho.manager import Manager
 
     log_path = platform_log_path(env)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     if log_path.exists():  # the previous run's log is kept beside, once
         log_path.replace(log_path.with_name(log_path.name + ".1"))
-    printer = TeePrinter(sys.stdout, log_path)
+    printer = TeePrinter(sys.stdout, log_path, readable=readable)
     manager = Manager(printer)
     inherited = {name: value for name, value in env.items() if name != "PROMETHEUS_MULTIPROC_DIR"}
     for process in processes:
@@ -152,19 +152,57 @@ def redact_plain_lines(data):
     return "\n".join(line if line.lstrip().startswith("{") else redact(line) for line in text.split("\n"))
 
 
-class TeePrinter(Printer):
-    """honcho's printer, which also appends every line (without colours) to a file."""
+def readable_lines(text: str, *, colour: bool) -> str | None:
+    """The console's form of a process's output: its JSON log lines made readable (devtools/logs.py),
+    polls left out, other output as it is; None when nothing is left to show."""
+    from .logs import console_text
 
-    def __init__(self, output, copy_path: Path):
+    shown = []
+    for line in text.splitlines():
+        record = _json_record(line)
+        if record is None:
+            shown.append(line)
+            continue
+        rendered = console_text(record, colour=colour)
+        if rendered is not None:
+            shown.append(rendered)
+    return "\n".join(shown) if shown else None
+
+
+def _json_record(line: str) -> dict | None:
+    import json
+
+    from marketplace_libs.logging_setup import flatten
+
+    if not line.startswith("{"):
+        return None
+    try:
+        parsed = json.loads(line)
+    except ValueError:
+        return None
+    return flatten(parsed) if isinstance(parsed, dict) else None
+
+
+class TeePrinter(Printer):
+    """honcho's printer, which also appends every line as it came (without colours) to a file. With
+    ``readable``, the console shows the JSON log lines readable instead (``up --json``: as they are)."""
+
+    def __init__(self, output, copy_path: Path, *, readable: bool = True):
         super().__init__(output)
+        self._readable = readable
         self._file = open(copy_path, "a", encoding="utf-8", buffering=1)
         self._copy = Printer(self._file, colour=False)
 
     def write(self, message):
         message = message._replace(data=redact_plain_lines(message.data))
-        super().write(message)
         self._copy.width = self.width
         self._copy.write(message)
+        if self._readable and message.type == "line":
+            text = readable_lines(message.data, colour=self.colour and self._colours_supported)
+            if text is None:
+                return
+            message = message._replace(data=text)
+        super().write(message)
 
     def close(self) -> None:
         self._file.close()

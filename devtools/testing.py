@@ -1,5 +1,6 @@
 """`manage_all.py test`: every suite on the real servers, one pytest run per suite.
 
+First the servers: installed, started and given a PostgreSQL role as needed (devtools/servers.py).
 Each service is its own Django project with its own settings, so each gets its
 own pytest process; the end-to-end suite starts the whole platform once
 (tests/e2e/conftest.py) and drives it through nginx.
@@ -7,6 +8,7 @@ own pytest process; the end-to-end suite starts the whole platform once
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from marketplace_libs.topology import REPO_ROOT, present_services
 
-from . import environment
+from . import environment, servers
 
 
 # The embedded default (nothing configured: SQLite, in-memory channel layer and caches): what `up`
@@ -60,17 +62,16 @@ def _counts(report: Path) -> tuple[int, int, int]:
 
 
 def run(targets: list[str], *, pytest_args: str = "") -> int:
-    env = environment.test_environment()
-    missing = environment.unanswered_servers(env)
-    if missing:
-        print("Tests run on real servers, and these do not answer:\n  " + "\n  ".join(missing)
-              + "\nStart them (see README.md, or .ci/run which starts them) and try again.")
-        return 2
     available = suites()
     unknown = [target for target in targets if target not in available]
     if unknown:
         print(f"unknown test target(s) {', '.join(unknown)}; choose from {', '.join(available)}")
         return 2
+    configured = {name for name in environment.LOCAL_SERVERS if os.environ.get(name)}
+    env = servers.prepare(environment.test_environment(), configured=configured, var_dir=REPO_ROOT / "var",
+                          need_nginx=not targets or "e2e" in targets)
+    print("servers: " + ", ".join(f"{name.removeprefix('MARKETPLACE_').removesuffix('_URL').lower()} "
+                                  f"{servers.redact_url(env[name])}" for name in environment.LOCAL_SERVERS), flush=True)
     totals = [0, 0, 0]
     failed_suites = []
     with tempfile.TemporaryDirectory() as reports:

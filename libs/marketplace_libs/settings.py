@@ -28,7 +28,6 @@ FRAMEWORK_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "django_prometheus",
 ]
@@ -204,7 +203,6 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
             "DEFAULT_PAGINATION_CLASS": "marketplace_libs.pagination.StandardPagination",
-            "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
             "DEFAULT_SCHEMA_CLASS": "marketplace_libs.openapi.AutoSchema",
             "EXCEPTION_HANDLER": "marketplace_libs.problems.exception_handler",
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
