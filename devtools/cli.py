@@ -174,7 +174,7 @@ def cmd_logs(args) -> int:
 
 
 def cmd_shell(args) -> int:
-    return _manage(_service_dir(args.service), "shell", check=False)
+    return _manage(_service_dir(args.service), "shell", *args.extra, check=False)
 
 
 def cmd_run(args) -> int:
@@ -246,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.set_defaults(func=cmd_logs)
     shell = commands.add_parser("shell", help="a Django shell in one service")
     shell.add_argument("service")
+    shell.add_argument("extra", nargs=argparse.REMAINDER, help="Django's shell options, e.g. -c 'print(1)'")
     shell.set_defaults(func=cmd_shell)
     run = commands.add_parser("run", help="run a manage.py command in one service")
     run.add_argument("service")

@@ -207,22 +207,22 @@ def role_statement(role: str, password: str) -> str:
             f"ALTER ROLE \"{role}\" WITH LOGIN CREATEDB PASSWORD {literal};\n")
 
 
-def make_password_role(var_dir: Path) -> str:
-    """The tests' role's password: made with psql as the postgres system user over the Unix socket
-    (which Debian's pg_hba trusts for that user), kept in var/postgres-password (mode 600)."""
+def make_password_role(var_dir: Path, *, role: str = TEST_ROLE, port: int = 5432) -> str:
+    """A new password for ``role`` (made when missing), set with psql as the postgres system user over
+    the Unix socket (which Debian's pg_hba trusts for that user), kept in var/postgres-password (mode 600)."""
     path = password_file(var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(24)
-    command = as_user("postgres", ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres"],
-                      why=f"making PostgreSQL role {TEST_ROLE!r}")
-    print(f"PostgreSQL asks for a password: making role {TEST_ROLE!r} for the tests (password in {path})",
-          flush=True)
-    made = subprocess.run(command, input=role_statement(TEST_ROLE, password), text=True, cwd="/",
-                          capture_output=True)
+    command = as_user("postgres", ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-p", str(port), "-d", "postgres"],
+                      why=f"making PostgreSQL role {role!r}")
+    print(f"PostgreSQL asks for a password: making role {role!r} for the tests (password in {path})", flush=True)
+    made = subprocess.run(command, input=role_statement(role, password), text=True, cwd="/", capture_output=True)
     if made.returncode:
-        raise SystemExit(f"psql could not make role {TEST_ROLE!r}: {made.stderr.strip()}")
-    path.touch(mode=0o600)
-    path.write_text(password)
+        raise SystemExit(f"psql could not make role {role!r}: {made.stderr.strip()}")
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(password)
     return password
 
 
@@ -239,7 +239,7 @@ def database_url(url: str, var_dir: Path, *, configured: bool) -> str:
         candidate = with_role(url, TEST_ROLE, stored.read_text().strip())
         if connection_error(candidate) is None:
             return candidate
-    candidate = with_role(url, TEST_ROLE, make_password_role(var_dir))
+    candidate = with_role(url, TEST_ROLE, make_password_role(var_dir, port=address(url, 5432)[1]))
     error = connection_error(candidate)
     if error is not None:
         raise SystemExit(f"PostgreSQL refuses role {TEST_ROLE!r} even with its new password "

@@ -41,6 +41,8 @@ def suites() -> dict[str, tuple[Path, list[str], dict[str, str]]]:
     found["events"] = (REPO_ROOT / "tests" / "events", ["."], {})
     # The deployment files (compose/), checked offline against their schemas and `up` (seconds).
     found["deploy"] = (REPO_ROOT / "tests" / "deploy", ["."], {})
+    # manage_all.py's own set-up and the commands that need no running platform.
+    found["devtools"] = (REPO_ROOT / "tests" / "devtools", ["."], {})
     found["e2e"] = (REPO_ROOT, ["tests/e2e"], {})
     return found
 

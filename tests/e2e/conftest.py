@@ -63,16 +63,16 @@ def platform(smtp_server):
     redis.Redis.from_url(env["MARKETPLACE_REDIS_URL"]).flushdb()
     var_dir = Path(env["MARKETPLACE_VAR_DIR"])
     var_dir.mkdir(parents=True, exist_ok=True)
-    log_path = var_dir / "platform.log"
-    with open(log_path, "w") as log:
+    console_path = var_dir / "console.log"
+    with open(console_path, "w") as console:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage_all.py"), "up"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env=env, stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    platform = Platform(base_url=f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}", env=env, log_path=log_path,
-                        mail=smtp_server)
+    platform = Platform(base_url=f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}", env=env,
+                        log_path=var_dir / "log" / "platform.log", console_path=console_path, mail=smtp_server)
     try:
-        _wait_until_healthy(platform, process, log_path)
+        _wait_until_healthy(platform, process, console_path)
         yield platform
     finally:
         _stop(process)

@@ -35,7 +35,8 @@ class User:
 class Platform:
     base_url: str
     env: dict
-    log_path: Path
+    log_path: Path  # the JSON lines (var/log/platform.log under the platform's var/)
+    console_path: Path  # what `up` printed: the readable console
     mail: "MailCatcher | None" = None
     _counter: list = field(default_factory=lambda: [0])
 
