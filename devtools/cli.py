@@ -256,12 +256,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands whose further arguments are manage.py's, and how many arguments of their own come first.
+PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1}
 # Commands with environments of their own: `up` names the platform, `test` runs on the test servers.
 OWN_ENVIRONMENT = frozenset({"up", "test"})
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    command = argv[0] if argv else ""
+    if command in PASSED_ON:
+        # Everything after the command's own arguments goes to manage.py as it is (argparse's REMAINDER
+        # would refuse `createsuperuser --noinput`).
+        own = 1 + PASSED_ON[command]
+        args = build_parser().parse_args(argv[:own])
+        args.extra = argv[own:]
+    else:
+        args = build_parser().parse_args(argv)
     if args.command not in OWN_ENVIRONMENT:
         from . import platform_record
 

@@ -116,6 +116,8 @@ def render(entry: Entry, *, colour: bool = False) -> str:
 POLL_PATH = re.compile(r"(^|/)(healthz|readyz|livez|metrics)/?$")
 # The same polls as the HTTP client making them logs them ("HTTP Request: GET http://…/readyz …").
 POLL_REQUEST = re.compile(r"^HTTP Request: \S+ \S+?/(healthz|readyz|livez|metrics)/? ")
+# nginx's error log quoting a poll it could not pass on (the gateway app still starting).
+POLL_ERROR = re.compile(r'request: "\S+ \S*?/(healthz|readyz|livez|metrics)/? HTTP/')
 _STATUS_COLOURS = {"2": "32", "3": "36", "4": "33", "5": "31"}
 
 
@@ -158,6 +160,12 @@ def console_text(record: dict, *, colour: bool = False) -> str | None:
     if record.get("error.stack_trace"):
         line += "\n" + str(record["error.stack_trace"]).rstrip("\n")
     return line
+
+
+def console_plain(line: str) -> str | None:
+    """A line that is not JSON (a server's own output, nginx's error log) as `up` prints it: as it is,
+    but for nginx's complaints about polls."""
+    return None if POLL_ERROR.search(line) else line
 
 
 # Fields of every request line that only a log search needs (they stay in var/log/platform.log).

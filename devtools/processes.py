@@ -155,15 +155,12 @@ def redact_plain_lines(data):
 def readable_lines(text: str, *, colour: bool) -> str | None:
     """The console's form of a process's output: its JSON log lines made readable (devtools/logs.py),
     polls left out, other output as it is; None when nothing is left to show."""
-    from .logs import console_text
+    from .logs import console_plain, console_text
 
     shown = []
     for line in text.splitlines():
         record = _json_record(line)
-        if record is None:
-            shown.append(line)
-            continue
-        rendered = console_text(record, colour=colour)
+        rendered = console_plain(line) if record is None else console_text(record, colour=colour)
         if rendered is not None:
             shown.append(rendered)
     return "\n".join(shown) if shown else None

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from honcho.printer import Message
 
-from devtools.logs import console_text
+from devtools.logs import console_plain, console_text
 from devtools.processes import TeePrinter
 from marketplace_libs.logging_setup import flatten
 
@@ -32,6 +32,14 @@ def test_readiness_and_health_polls_are_not_shown():
     assert console_text(flatten(READINESS)) is None
     assert console_text(flatten({**GIG_LIST, "url": {"path": "/api/auth/healthz"}})) is None
     assert console_text(flatten(GATEWAY_POLL)) is None
+
+
+def test_nginx_complaining_of_a_poll_it_could_not_pass_on_is_not_shown():
+    refused = ('2026/12/01 23:11:04 [error] 9806#9806: *1 connect() failed (111: Connection refused) while '
+               'connecting to upstream, client: 127.0.0.1, server: , request: "GET /healthz HTTP/1.1", '
+               'upstream: "http://127.0.0.1:18100/healthz", host: "127.0.0.1:18080"')
+    assert console_plain(refused) is None
+    assert console_plain(refused.replace("/healthz", "/api/gigs/")) == refused.replace("/healthz", "/api/gigs/")
 
 
 def test_errors_come_in_full_with_their_level_and_stack():

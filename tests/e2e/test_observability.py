@@ -29,7 +29,7 @@ SPECTACULAR_WARNING = re.compile(r"^(\S+: )?(Warning|Error)( \[[^\]]*\])?: ")
 
 
 def entries(platform) -> list[platform_logs.Entry]:
-    """The platform's output so far (the e2e run's stdout: honcho's "HH:MM:SS process | line")."""
+    """The platform's output so far as `up` keeps it in var/log/platform.log (honcho's "HH:MM:SS process | line")."""
     parsed = (platform_logs.parse(line) for line in platform.log_path.read_text().splitlines())
     return [entry for entry in parsed if entry is not None]
 
@@ -153,7 +153,7 @@ def test_no_secret_reaches_any_log_line(platform, gateway, session):
     assert webhook.status_code == 400
     time.sleep(1.5)  # nginx's buffered access lines
 
-    text = platform.log_path.read_text()
+    text = platform.log_path.read_text() + platform.console_path.read_text()
     for secret in (session.password, wrong, session.refresh, access, refresh, signature.split("v1=")[1],
                    DEVELOPMENT_PAYMENT_WEBHOOK_SECRET):
         assert secret not in text, f"a secret reached the log: {secret[:12]}..."
