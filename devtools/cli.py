@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only the lines of this request: gateway, services and the events it caused")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing lines as they are written")
     logs.add_argument("--json", action="store_true", help="print the matching lines as their JSON")
-    logs.add_argument("--file", metavar="PATH", help="another log file of the same form (e.g. var/e2e/log/platform.log)")
+    logs.add_argument("--file", metavar="PATH",
+                      help="another log file of the same form (e.g. var/e2e/log/platform.log)")
     logs.set_defaults(func=cmd_logs)
     shell = commands.add_parser("shell", help="a Django shell in one service")
     shell.add_argument("service")

@@ -114,9 +114,9 @@ def answers(host: str, port: int, *, timeout: float = 2) -> bool:
 def start_commands(server: Server) -> list[list[str]]:
     """What starts ``server`` on this machine (Debian's packages, no systemd needed)."""
     if server.package == "postgresql":
-        versions = sorted(os.listdir("/etc/postgresql"), key=lambda version: [int(part) for part in
-                                                                          version.split(".") if part.isdigit()])
-        return [["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"]]
+        newest = max(os.listdir("/etc/postgresql"), key=lambda version: [int(part) for part in version.split(".")
+                                                                       if part.isdigit()])
+        return [["pg_ctlcluster", "--skip-systemctl-redirect", newest, "main", "start"]]
     if server.package == "redis-server":
         return [["mkdir", "-p", "/var/lib/redis", "/var/log/redis"],
                 [program("redis-server") or "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
