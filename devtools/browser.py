@@ -3,7 +3,6 @@ installed with apt-get like nginx when they are missing, driven over the W3C Web
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -29,15 +28,12 @@ def binaries() -> tuple[str, str] | None:
 
 
 def ensure_installed() -> tuple[str, str]:
+    from .servers import install
+
     found = binaries()
     if found:
         return found
-    if os.geteuid() != 0:
-        raise SystemExit("Chromium is not installed. Install it with:\n    sudo apt-get install -y "
-                         + " ".join(PACKAGES))
-    quiet = {"env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, "stdout": subprocess.DEVNULL}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, **quiet)
-    subprocess.run(["apt-get", "install", "-y", "-qq", *PACKAGES], check=True, **quiet)
+    install(list(PACKAGES))  # as root, or through sudo
     found = binaries()
     if not found:
         raise SystemExit(f"apt-get installed {' '.join(PACKAGES)} but no chromium/chromedriver is on PATH")

@@ -250,10 +250,11 @@ def database_url(url: str, var_dir: Path, *, configured: bool) -> str:
 def prepare(env: dict, *, configured: set[str], var_dir: Path, need_nginx: bool) -> dict:
     """``env`` with servers that answer and accept it: installs, starts, and makes a PostgreSQL role
     as needed. ``configured``: the variables the person set themselves (never rewritten)."""
-    if need_nginx:
-        from . import nginx
+    if need_nginx:  # the end-to-end suite: nginx, and Chromium for its page tests
+        from . import browser, nginx
 
         nginx.ensure_installed()
+        browser.ensure_installed()
     ensure_running(env)
     url = env.get("MARKETPLACE_DATABASE_URL")
     if url:
