@@ -54,6 +54,17 @@ def bearer(access: str) -> dict:
 
 
 @pytest.fixture
+def login_limits(settings):
+    """The login throttle's default limits, whatever the environment says; a test may lower one."""
+    settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 5
+    settings.LOGIN_FAILURES_PER_ADDRESS = 20
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 50
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    settings.LOGIN_ACCOUNT_LOCK_SECONDS = 60
+    return settings
+
+
+@pytest.fixture
 def api():
     return APIClient()
 

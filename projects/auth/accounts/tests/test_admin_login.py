@@ -13,13 +13,8 @@ LOGIN = "/admin/auth/login/"
 
 
 @pytest.fixture(autouse=True)
-def limits(settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 5
-    settings.LOGIN_FAILURES_PER_ADDRESS = 20
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 50
-    settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
-    settings.LOGIN_ACCOUNT_LOCK_SECONDS = 60
-    return settings
+def limits(login_limits):
+    return login_limits
 
 
 @pytest.fixture

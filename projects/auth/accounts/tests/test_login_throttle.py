@@ -12,13 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def limits(settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 5
-    settings.LOGIN_FAILURES_PER_ADDRESS = 20
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 50
-    settings.LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
-    settings.LOGIN_ACCOUNT_LOCK_SECONDS = 60
-    return settings
+def limits(login_limits):
+    return login_limits
 
 
 def attempt(api, email: str, password: str, address: str = "203.0.113.10"):
