@@ -38,6 +38,20 @@ def client_for(trust_test_key):
     return make
 
 
+@pytest.fixture
+def staff_admin_client(trust_test_key, db):
+    """A browser signed in to this service's admin as the auth service signs staff in: the staff token
+    cookie (admin_sso), which every admin request checks again."""
+    from django.test import Client
+
+    from .admin_sso import ADMIN_TOKEN_COOKIE
+
+    client = Client()
+    client.cookies[ADMIN_TOKEN_COOKIE] = testing.mint_token(username="ops_anna", roles=("buyer", "staff"),
+                                                            is_superuser=True)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _clear_caches():
     """Each test starts with empty caches (rate-limit counters, revocations)."""

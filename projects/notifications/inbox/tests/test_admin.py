@@ -1,10 +1,7 @@
 """The staff admin of email deliveries: a password reset's link, a live credential, is never shown."""
 
 import pytest
-from django.test import Client
 
-from marketplace_libs import testing
-from marketplace_libs.admin_sso import ADMIN_TOKEN_COOKIE
 from marketplace_libs.testing import deliver, event
 
 from inbox.models import EmailDelivery
@@ -12,18 +9,14 @@ from inbox.models import EmailDelivery
 pytestmark = pytest.mark.django_db
 
 
-def test_the_email_admin_never_shows_a_live_reset_link(user, trust_test_key):
+def test_the_email_admin_never_shows_a_live_reset_link(user, staff_admin_client):
     ada = user("ada_admin")
     deliver(event("auth.password_reset_requested", {
         "user_id": ada.id, "email": ada.email, "username": ada.username,
         "reset_url": "http://127.0.0.1:8080/reset-password?token=MTIz:c5x-0f3c9a7b6e5d4c3b2a19",
         "expires_at": "2026-03-02T10:15:27Z"}))
     delivery = EmailDelivery.objects.get(kind="password_reset")
-    staff = Client()
-    staff.cookies[ADMIN_TOKEN_COOKIE] = testing.mint_token(username="ops-anna", roles=("buyer", "staff"),
-                                                           is_superuser=True)
-
-    page = staff.get(f"/admin/notifications/inbox/emaildelivery/{delivery.pk}/change/")
+    page = staff_admin_client.get(f"/admin/notifications/inbox/emaildelivery/{delivery.pk}/change/")
 
     assert page.status_code == 200
     assert "c5x-0f3c9a7b6e5d4c3b2a19" not in page.content.decode()

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from marketplace_libs.testing import published
 from reviews.models import Review
@@ -8,10 +7,8 @@ from .conftest import review
 
 
 @pytest.fixture
-def staff_client(client, db):
-    client.force_login(get_user_model().objects.create_user(username="moderator", password="x", is_staff=True,
-                                                            is_superuser=True))
-    return client
+def staff_client(staff_admin_client):
+    return staff_admin_client
 
 
 def test_staff_hide_a_review_with_a_reason_and_it_is_published(staff_client, sale):

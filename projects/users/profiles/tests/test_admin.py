@@ -1,7 +1,6 @@
 """Staff in the user service's admin (signed in through the auth service's cookie)."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from marketplace_libs.testing import deliver, published
 from profiles.models import Profile
@@ -10,10 +9,8 @@ from .conftest import USERS, registered
 
 
 @pytest.fixture
-def staff_client(client, db):
-    staff = get_user_model().objects.create_user(username="staffer", password="x", is_staff=True, is_superuser=True)
-    client.force_login(staff)
-    return client
+def staff_client(staff_admin_client):
+    return staff_admin_client
 
 
 @pytest.fixture
