@@ -11,6 +11,7 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
     default_detail = "The request was refused."
+    retry_after: int | None = None  # seconds after which trying again may succeed (the Retry-After header)
 
     def __init__(self, detail: str | None = None, *, errors: dict[str, list[str]] | None = None):
         self.detail = detail or self.default_detail

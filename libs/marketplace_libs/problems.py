@@ -22,7 +22,7 @@ from rest_framework import status as http
 from rest_framework.response import Response
 
 from . import outages
-from .errors import DomainError, NotAuthenticated, NotYet, RateLimited
+from .errors import DomainError, NotAuthenticated
 from .request_context import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -128,7 +128,7 @@ def exception_handler(exc, context):
 
 def _domain_error_response(exc: DomainError) -> Response:
     headers = {}
-    if isinstance(exc, (RateLimited, NotYet)):
+    if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="marketplace"'
