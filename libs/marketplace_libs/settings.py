@@ -55,7 +55,7 @@ def with_admin_sso(middleware: list[str], *, entry: str = ADMIN_SSO_MIDDLEWARE) 
     """``middleware`` with the admin's single sign-on ``entry`` right after Django's authentication
     middleware: it signs the staff member in, so ``request.user`` must already be there. The auth
     service passes its own entry, which sets the cookie the others read."""
-    position = middleware.index("django.contrib.messages.middleware.MessageMiddleware")
+    position = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
     return [*middleware[:position], entry, *middleware[position:]]
 
 
