@@ -3,7 +3,7 @@
 One table for the whole platform, read by the services (to find the auth
 service's JWKS), the gateway (to report health) and manage_all.py (to render
 nginx and start processes). A service listed here without its project folder
-(one being added, such as payments) is left out of the running platform.
+(one being added) is left out of the running platform.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ ALL_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("reviews", 5),
     ServiceSpec("chat", 6, asgi=True),
     ServiceSpec("notifications", 7, asgi=True),
+    ServiceSpec("payments", 8),
 )
 GATEWAY_SLOT = 0
 
