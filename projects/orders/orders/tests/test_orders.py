@@ -5,7 +5,7 @@ import pytest
 from marketplace_libs.testing import problem, published
 from orders.models import Order
 
-from .conftest import ORDERS, deliver_event, gig_event, paid, pay, payment_event, place
+from .conftest import ORDERS, deliver_event, gig_event, paid, payment_event, place
 
 
 def test_the_price_comes_from_the_gig_as_the_gig_service_told_it(buyer, gig):
