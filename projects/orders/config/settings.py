@@ -5,6 +5,7 @@ from orders.money import percentage
 
 globals().update(service_settings("orders", apps=[
     "marketplace_libs.events",
+    "marketplace_libs.idempotency",
     "orders",
 ]))
 
@@ -26,5 +27,10 @@ MARKETPLACE_PERIODIC_TASKS = {
     "auto-complete-delivered-orders": {
         "task": "orders.tasks.auto_complete_delivered_orders",
         "every_seconds": _env.int("MARKETPLACE_ORDER_AUTOCOMPLETE_CHECK_SECONDS", default=300),
+    },
+    # Idempotency-Key answers (POST /api/orders/) are kept 24 hours.
+    "purge-expired-idempotency-keys": {
+        "task": "marketplace_libs.idempotency.tasks.purge_expired_keys",
+        "every_seconds": 3600,
     },
 }

@@ -1,12 +1,13 @@
 """The order HTTP API: parse, call a service or selector, render."""
 
 from django.db.models import prefetch_related_objects
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.errors import NotFound
+from marketplace_libs.idempotency import HEADER as IDEMPOTENCY_KEY, idempotent
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
@@ -48,6 +49,11 @@ class OrdersView(APIView):
         return paginator.get_paginated_response(OrderSummaryOutput(page, many=True, context=_viewed_by(request)).data)
 
     @extend_schema(summary="Order a package of a gig", request=PlaceOrderInput, responses={201: OrderOutput},
+                   parameters=[OpenApiParameter(
+                       IDEMPOTENCY_KEY, location=OpenApiParameter.HEADER, required=False,
+                       description="Retry safely: the same key and body answer the first answer again and order "
+                                   "nothing more (`Idempotent-Replayed: true`); the same key with another body is "
+                                   "409 `idempotency_key_reused`. Per user, kept 24 hours.")],
                    description="The order starts `pending_payment` with its money terms (price, service_fee, "
                                "total, seller_earnings); the buyer pays `total` through `POST /api/payments/checkout`, "
                                "and the order moves to `in_progress` when the payment service reports the payment.",
@@ -55,8 +61,10 @@ class OrdersView(APIView):
                        "gig_id": "0d7e5a3c-6b8f-4f5e-9b2a-3c1d4e5f6a7b", "package": "standard",
                        "requirements": "Our brand is Acme Tea; green and gold, please."})])
     @problem_answers((403, "Sellers cannot order their own gigs."),
-                     (409, "The order service does not know the gig yet (`gig_pending`, with `Retry-After`): "
-                           "a gig published in the last seconds becomes orderable shortly."))
+                     (409, "`gig_pending` (with `Retry-After`): the order service does not know the gig yet; a gig "
+                           "published in the last seconds becomes orderable shortly. `idempotency_key_reused`: the "
+                           "Idempotency-Key was used before with another body."))
+    @idempotent
     def post(self, request):
         order = services.place_order(buyer_id=request.user.id, **validated_input(PlaceOrderInput, request))
         return Response(_render(request, order), status=status.HTTP_201_CREATED)
