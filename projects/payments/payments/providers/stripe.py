@@ -11,13 +11,13 @@ currency's minor units; an amount that has no exact integer is refused here rath
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
 from marketplace_libs.errors import InvalidInput
 
 from . import Intent, ProviderRefused, ProviderUnavailable, Refund, Transfer, WebhookEvent
@@ -142,7 +142,7 @@ class StripeProvider:
         )
 
     @classmethod
-    def from_settings(cls) -> "StripeProvider":
+    def from_settings(cls) -> StripeProvider:
         return cls(api_key=settings.STRIPE_API_KEY, api_base=settings.STRIPE_API_BASE,
                    webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
                    webhook_tolerance_seconds=getattr(settings, "PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300))
@@ -197,7 +197,7 @@ class StripeProvider:
             kind = WEBHOOK_TYPES.get(payload["type"], "ignored")
             if kind == "ignored":
                 return WebhookEvent(id=str(payload["id"]), type="ignored", payment_reference="",
-                                    amount=Decimal("0"), currency="")
+                                    amount=Decimal(0), currency="")
             obj = payload["data"]["object"]
             currency = str(obj["currency"]).upper()
             if kind == "refund.succeeded":

@@ -14,11 +14,15 @@ from decimal import Decimal
 
 import pytest
 import stripe
-
 from marketplace_libs.errors import InvalidInput
+
 from payments.providers import ProviderRefused, ProviderUnavailable
 from payments.providers.stripe import (
-    StripeProvider, TransfersNotSupported, UnrepresentableAmount, from_minor_units, to_minor_units,
+    StripeProvider,
+    TransfersNotSupported,
+    UnrepresentableAmount,
+    from_minor_units,
+    to_minor_units,
 )
 
 from .conftest import WEBHOOK_SECRET
