@@ -36,7 +36,11 @@ def wanted(env: dict) -> bool:
     """Whether this platform runs the stripe provider against a local server (no key of a real account)."""
     if "stripe" not in enabled_providers(env):
         return False
-    return (urlsplit(env.get("MARKETPLACE_STRIPE_API_BASE") or DEFAULT_API_BASE).hostname or "") in LOCAL_HOSTS
+    api_base = env.get("MARKETPLACE_STRIPE_API_BASE")
+    if not api_base:
+        # A key and no other server: Stripe itself (a developer's test-mode account), never localstripe.
+        return not env.get("MARKETPLACE_STRIPE_API_KEY")
+    return (urlsplit(api_base).hostname or "") in LOCAL_HOSTS
 
 
 def with_defaults(env: dict) -> dict:

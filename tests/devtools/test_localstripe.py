@@ -25,6 +25,9 @@ def _free_port() -> int:
     ({"MARKETPLACE_PAYMENT_PROVIDERS": "sandbox, stripe"}, True),
     ({"MARKETPLACE_PAYMENT_PROVIDERS": "sandbox,stripe", "MARKETPLACE_STRIPE_API_BASE": "https://api.stripe.com"},
      False),
+    ({"MARKETPLACE_PAYMENT_PROVIDERS": "sandbox,stripe", "MARKETPLACE_STRIPE_API_KEY": "sk_test_real_account"}, False),
+    ({"MARKETPLACE_PAYMENT_PROVIDERS": "sandbox,stripe", "MARKETPLACE_STRIPE_API_KEY": "sk_test_x",
+      "MARKETPLACE_STRIPE_API_BASE": "http://127.0.0.1:8420"}, True),
 ])
 def test_localstripe_is_wanted_only_for_stripe_on_this_machine(env, wanted):
     assert localstripe.wanted(env) is wanted
