@@ -73,7 +73,6 @@ DELETE  /api/gigs/{spare_gig}/                                401  403   204    
 
 GET     /api/orders/                                          401  200   200    200   200    -
 POST    /api/orders/                                          401  400   400    400   400    -
-POST    /api/orders/payments/webhook                          400  400   400    400   400    -
 GET     /api/orders/{order}/                                  401  200   200    404   404    -
 POST    /api/orders/{order}/deliver                           401  403   409    404   404    message
 POST    /api/orders/{order}/request-revision                  401  409   403    404   404    message
@@ -97,7 +96,7 @@ POST    /api/notifications/{notification}/read                401  404   204    
 POST    /api/notifications/read-all                           401  204   204    204   204    -
 """
 
-SERVICES = ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications")
+SERVICES = ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications", "payments")
 
 
 def rows() -> list[tuple[str, str, dict[str, int], str]]:
