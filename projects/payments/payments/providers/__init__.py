@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Protocol
 
 
@@ -73,3 +74,37 @@ class Provider(Protocol):
     def verify_webhook(self, *, body: bytes, headers: dict) -> WebhookEvent:
         """The event, or ``InvalidInput`` (400) for a forged, stale or malformed one."""
         ...
+
+
+# --- the providers of this deployment --------------------------------------------------------------
+
+KNOWN = ("sandbox", "stripe")
+
+
+def get(name: str) -> Provider:
+    """The provider called ``name`` (one instance per process). A payment keeps its provider for life,
+    so every known provider can be asked for, enabled for new checkouts or not."""
+    if name not in KNOWN:
+        raise LookupError(f"No payment provider is called {name!r}; known: {', '.join(KNOWN)}")
+    return _instance(name)
+
+
+def default() -> Provider:
+    """The provider of new checkouts and payouts (``MARKETPLACE_PAYMENT_PROVIDER``)."""
+    from django.conf import settings
+
+    return get(settings.PAYMENT_PROVIDER)
+
+
+def enabled() -> list[str]:
+    """The providers a new checkout may choose (``MARKETPLACE_PAYMENT_PROVIDERS``)."""
+    from django.conf import settings
+
+    return list(settings.PAYMENT_PROVIDERS)
+
+
+@cache
+def _instance(name: str) -> Provider:
+    from django.utils.module_loading import import_string
+
+    return import_string(f"payments.providers.{name}.{name.capitalize()}Provider")()

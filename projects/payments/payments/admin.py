@@ -1,0 +1,110 @@
+"""Staff's view of the money: read-only. Money moves only through the services (and so the ledger);
+editing a row here would make the books lie, so nothing can be added, changed or deleted."""
+
+from django.contrib import admin
+
+from .models import Balance, LedgerEntry, LedgerTransaction, OrderTerms, Payment, Payout, ProviderEvent, Refund
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.concrete_fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    fields = readonly_fields = ["account", "owner_id", "amount", "currency", "available_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "kind", "order_id", "payout_id", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "=order_id", "=payout_id"]
+    ordering = ["-created_at"]
+    inlines = [EntryInline]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "account", "owner_id", "amount", "currency", "available_at", "created_at"]
+    list_filter = ["account", "currency"]
+    search_fields = ["=owner_id", "transaction__key"]
+    ordering = ["-created_at"]
+    list_select_related = ["transaction"]
+
+
+@admin.register(Balance)
+class BalanceAdmin(ReadOnlyAdmin):
+    list_display = ["user_id", "currency", "pending", "available", "in_transit", "withdrawn", "lifetime_earnings",
+                    "updated_at"]
+    list_filter = ["currency"]
+    search_fields = ["=user_id"]
+    ordering = ["-updated_at"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "order_id", "buyer_id", "provider", "amount", "currency", "status", "refunded_amount",
+                    "created_at", "succeeded_at"]
+    list_filter = ["status", "provider", "currency"]
+    search_fields = ["=id", "=order_id", "=buyer_id", "=provider_reference"]
+    ordering = ["-created_at"]
+    exclude = ["client_secret"]  # it lets whoever holds it complete the buyer's payment
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "client_secret"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["id", "order_id", "sequence", "amount", "currency", "status", "reason", "created_at",
+                    "succeeded_at"]
+    list_filter = ["status", "currency"]
+    search_fields = ["=id", "=order_id", "=provider_reference"]
+    ordering = ["-created_at"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ["id", "seller_id", "amount", "currency", "status", "provider", "created_at", "paid_at",
+                    "failed_at"]
+    list_filter = ["status", "provider", "currency"]
+    search_fields = ["=id", "=seller_id", "=provider_reference"]
+    ordering = ["-created_at"]
+
+
+@admin.register(OrderTerms)
+class OrderTermsAdmin(ReadOnlyAdmin):
+    list_display = ["order_id", "title", "status", "price", "service_fee", "total", "seller_earnings", "currency",
+                    "placed_at"]
+    list_filter = ["status", "currency"]
+    search_fields = ["=order_id", "=buyer_id", "=seller_id", "title"]
+    ordering = ["-placed_at"]
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "provider", "type", "outcome", "payment", "received_at"]
+    list_filter = ["provider", "type", "outcome"]
+    search_fields = ["event_id", "=payment__id"]
+    ordering = ["-received_at"]
