@@ -1,6 +1,7 @@
 """Views that raise each kind of error the problem+json handlers must render."""
 
 import uuid
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,7 @@ from marketplace_libs.inputs import InputSerializer, validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 from marketplace_libs.events.publishing import publish
+from marketplace_libs.idempotency import idempotent
 
 
 class PublicView(APIView):
@@ -145,3 +147,22 @@ class CarelessView(PublicView):
         structlog.get_logger("tests.careless").warning(f"received {raw} with {request.headers.get('Authorization')} "
                                                        f"signed {request.headers.get('X-Payment-Signature')}")
         return Response({"ok": True})
+
+
+class IdempotentRegisterView(APIView):
+    """A write that others hear of (an outbox row), behind ``Idempotency-Key``: how many times it ran shows
+    in the outbox. ``{"refuse": true}`` answers 409 after nothing was written; ``pause`` (seconds) holds the
+    transaction open, for the race between two requests with one key."""
+
+    @idempotent
+    def post(self, request):
+        import time
+
+        if request.data.get("refuse"):
+            raise Conflict("Refused as asked.")
+        event = publish("user.registered", {
+            "user_id": str(uuid.uuid4()), "email": "someone@example.com", "username": "someone",
+            "date_joined": timezone.now().isoformat().replace("+00:00", "Z"),
+        })
+        time.sleep(float(request.data.get("pause", 0)))
+        return Response({"event_id": event.envelope()["id"], "amount": Decimal("12.50")}, status=201)
