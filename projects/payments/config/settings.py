@@ -5,6 +5,7 @@ from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("payments", apps=[
     "marketplace_libs.events",
+    "marketplace_libs.idempotency",
     "payments",
 ]))
 
@@ -36,4 +37,6 @@ MARKETPLACE_PERIODIC_TASKS = {
                                  "every_seconds": _SCHEDULER_SECONDS},
     "pay-pending-payouts": {"task": "payments.tasks.pay_pending_payouts", "every_seconds": _SCHEDULER_SECONDS},
     "send-requested-refunds": {"task": "payments.tasks.send_requested_refunds", "every_seconds": _SCHEDULER_SECONDS},
+    "purge-expired-idempotency-keys": {"task": "marketplace_libs.idempotency.tasks.purge_expired_keys",
+                                       "every_seconds": 3600},
 }

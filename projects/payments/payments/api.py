@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.authentication import HasRole
+from marketplace_libs.idempotency import idempotent
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
@@ -17,18 +18,25 @@ from .serializers import (
 )
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", location=OpenApiParameter.HEADER, required=False,
+    description="The same key with the same body answers the first answer again (header `Idempotent-Replayed: "
+                "true`) and does nothing; with another body, 409. Kept 24 hours.")
+
+
 class CheckoutView(APIView):
     @extend_schema(
         summary="Pay for an order: open (or find again) its payment at the provider",
         description="201 with a new payment; 200 with the order's payment still waiting for the buyer; a new "
                     "one after a failed payment. The client completes it with the provider using `client_secret` "
                     "(Stripe.js for `stripe`); the provider's webhook settles it.",
-        request=CheckoutInput, responses={201: PaymentOutput, 200: PaymentOutput},
+        request=CheckoutInput, responses={201: PaymentOutput, 200: PaymentOutput}, parameters=[IDEMPOTENCY_KEY],
         examples=[OpenApiExample("An order", request_only=True,
                                  value={"order_id": "7b2f3c4d-8e9a-4b1c-9d2e-3f4a5b6c7d8e"})])
     @problem_answers((404, "Not the caller's order."),
                      (409, "Paid or cancelled already; or `order_pending` with `Retry-After`: the order was placed "
                            "a moment ago and its terms have not reached the payment service yet."), 503)
+    @idempotent
     def post(self, request):
         body = validated_input(CheckoutInput, request)
         payment, created = services.checkout(buyer_id=request.user.id, **body)
@@ -113,10 +121,11 @@ class PayoutsView(APIView):
         summary="Withdraw available money",
         description="The amount leaves the available balance at once; the scheduler pays it through the provider "
                     "within a minute (`paid`), or it comes back (`failed`).",
-        request=PayoutInput, responses={201: PayoutOutput},
+        request=PayoutInput, responses={201: PayoutOutput}, parameters=[IDEMPOTENCY_KEY],
         examples=[OpenApiExample("A payout", request_only=True, value={"amount": "100.00", "currency": "USD"})])
     @problem_answers((400, "A float, more than two decimal places, or under MARKETPLACE_PAYOUT_MINIMUM."),
                      (403, "Not a seller."), (409, "More than the available balance."))
+    @idempotent
     def post(self, request):
         payout = services.request_payout(seller_id=request.user.id, **validated_input(PayoutInput, request))
         return Response(PayoutOutput(payout).data, status=status.HTTP_201_CREATED)

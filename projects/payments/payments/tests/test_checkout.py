@@ -92,3 +92,14 @@ def test_a_provider_that_cannot_be_reached_is_503_with_retry_after_and_nothing_i
 def test_checkout_needs_a_token(api_client, place):
     order = place()
     problem(api_client.post(f"{PAYMENTS}/checkout", {"order_id": order.id}, format="json"), 401)
+
+
+def test_the_same_idempotency_key_answers_the_first_checkout_again(place):
+    order = place()
+    first = order.buyer.client.post(f"{PAYMENTS}/checkout", {"order_id": order.id}, format="json",
+                                     HTTP_IDEMPOTENCY_KEY="pay-1")
+    again = order.buyer.client.post(f"{PAYMENTS}/checkout", {"order_id": order.id}, format="json",
+                                    HTTP_IDEMPOTENCY_KEY="pay-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    problem(order.buyer.client.post(f"{PAYMENTS}/checkout", {"order_id": order.id, "provider": "sandbox"},
+                                    format="json", HTTP_IDEMPOTENCY_KEY="pay-1"), 409)

@@ -134,3 +134,16 @@ def test_twenty_concurrent_payouts_against_a_balance_covering_three(client_for):
     assert (balance.available, balance.in_transit) == (0, Decimal("75.00"))
     assert Payout.objects.count() == 3 and LedgerTransaction.objects.filter(kind="payout").count() == 3
     assert reconcile().ok
+
+
+def test_the_same_idempotency_key_pays_out_once_and_another_body_is_409(seller):
+    give_available(seller.id, "100.00")
+    body = {"amount": "30.00", "currency": "USD"}
+    first = seller.client.post(PAYOUTS, body, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1")
+    again = seller.client.post(PAYOUTS, body, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    problem(seller.client.post(PAYOUTS, {**body, "amount": "31.00"}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1"),
+            409)
+    assert Payout.objects.count() == 1
+    assert Balance.objects.get(user_id=seller.id).available == Decimal("70.00")
