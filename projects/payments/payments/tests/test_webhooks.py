@@ -121,3 +121,12 @@ def test_a_second_payment_of_a_paid_order_goes_back(place, api_client):
     assert Payment.objects.get(pk=first["id"]).status == "refunded"
     assert Payment.objects.get(pk=second["id"]).status == "succeeded"
     assert reconcile().ok
+
+
+def test_the_sandbox_webhook_command_signs_and_applies_an_event(open_payment, capsys):
+    from django.core.management import call_command
+
+    _, payment = open_payment
+    call_command("sandbox_webhook", payment["id"], "succeed")
+    assert "payment.succeeded: applied" in capsys.readouterr().out
+    assert Payment.objects.get(pk=payment["id"]).status == "succeeded"
