@@ -103,3 +103,14 @@ def test_the_same_idempotency_key_answers_the_first_checkout_again(place):
     assert first.status_code == again.status_code == 201 and again.json() == first.json()
     problem(order.buyer.client.post(f"{PAYMENTS}/checkout", {"order_id": order.id, "provider": "sandbox"},
                                     format="json", HTTP_IDEMPOTENCY_KEY="pay-1"), 409)
+
+
+@pytest.mark.parametrize("default, enabled, ids", [
+    ("sandbox", ["sandbox"], []), ("paypal", ["paypal"], ["payments.E001", "payments.E002"]),
+    ("sandbox", ["stripe"], ["payments.E003"]),
+])
+def test_the_provider_configuration_is_checked_at_start(settings, default, enabled, ids):
+    from payments.checks import payment_providers_are_known
+
+    settings.PAYMENT_PROVIDER, settings.PAYMENT_PROVIDERS = default, enabled
+    assert [error.id for error in payment_providers_are_known(None)] == ids
