@@ -1,8 +1,11 @@
 """Staff's view of the money: read-only. Money moves only through the services (and so the ledger);
 editing a row here would make the books lie, so nothing can be added, changed or deleted."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from marketplace_libs.errors import DomainError
+
+from . import services
 from .models import Balance, LedgerEntry, LedgerTransaction, OrderTerms, Payment, Payout, ProviderEvent, Refund
 
 
@@ -91,6 +94,23 @@ class PayoutAdmin(ReadOnlyAdmin):
     list_filter = ["status", "provider", "currency"]
     search_fields = ["=id", "=seller_id", "=provider_reference"]
     ordering = ["-created_at"]
+    actions = ["retry_failed_payouts"]
+
+    @admin.action(description="Retry the selected failed payouts (a new payout of the same amount)")
+    def retry_failed_payouts(self, request, queryset):
+        # A failed payout's money is back in the seller's available balance; retrying asks for it again
+        # through the same checks as the seller's own request (the balance must still cover it).
+        retried, refused = 0, []
+        for payout in queryset.filter(status="failed"):
+            try:
+                services.request_payout(seller_id=str(payout.seller_id), amount=payout.amount,
+                                        currency=payout.currency)
+                retried += 1
+            except DomainError as error:
+                refused.append(f"{payout.pk}: {error.detail}")
+        self.message_user(request, f"{retried} payout(s) asked for again.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
 
 
 @admin.register(OrderTerms)

@@ -32,3 +32,23 @@ def test_the_api_schema_describes_every_route(api_client):
     paths = schema.json()["paths"] if schema["Content-Type"].startswith("application/json") else schema.content.decode()
     for route in ("checkout", "webhooks/sandbox", "webhooks/stripe", "balance", "ledger", "payouts"):
         assert f"/api/payments/{route}" in paths
+
+
+def test_staff_retry_a_failed_payout_as_a_new_one(staff_admin_client, party):
+    from decimal import Decimal
+
+    from payments import services
+    from payments.models import Balance, Payout
+
+    from .test_payouts import give_available
+
+    seller = party("seller")
+    give_available(seller.id, "50.00")
+    failed = services.request_payout(seller_id=seller.id, amount=Decimal("25.13"), currency="USD")
+    services.pay_pending_payouts()
+    response = staff_admin_client.post("/admin/payments/payments/payout/", {
+        "action": "retry_failed_payouts", "_selected_action": [str(failed.pk)]})
+    assert response.status_code == 302
+    retried = Payout.objects.exclude(pk=failed.pk).get()
+    assert (retried.status, retried.amount) == ("pending", Decimal("25.13"))
+    assert Balance.objects.get(user_id=seller.id).available == Decimal("24.87")
