@@ -111,17 +111,25 @@ def post_payment(payment: Payment, terms: OrderTerms) -> LedgerTransaction | Non
     ], at=payment.succeeded_at)
 
 
-def post_earning(terms: OrderTerms) -> LedgerTransaction | None:
+def post_earning(terms: OrderTerms, *, refunded: Decimal = Decimal("0")) -> LedgerTransaction | None:
     """The order completed: escrow pays the platform its fee and commission, the seller's share is pending
-    until ``CLEARANCE_DAYS`` after completion."""
+    until ``CLEARANCE_DAYS`` after completion.
+
+    What was refunded before completion (a dispute's partial refund) is no longer in escrow; it comes out
+    of the seller's share first and out of the platform's only beyond it (the seller did not deliver what
+    the refund paid back). Nothing is posted when everything went back."""
+    held = terms.total - refunded
+    if held <= 0:
+        return None
+    seller_share = max(Decimal("0"), terms.seller_earnings - refunded)
+    platform_share = held - seller_share
     available_at = terms.completed_at + timedelta(days=settings.CLEARANCE_DAYS)
-    legs = [
-        Leg(Account.ESCROW, -terms.total, terms.currency),
-        Leg(Account.SELLER_PENDING, terms.seller_earnings, terms.currency, owner_id=terms.seller_id,
-            available_at=available_at),
-    ]
-    if terms.platform_fee:
-        legs.append(Leg(Account.PLATFORM_FEES, terms.platform_fee, terms.currency))
+    legs = [Leg(Account.ESCROW, -held, terms.currency)]
+    if seller_share:
+        legs.append(Leg(Account.SELLER_PENDING, seller_share, terms.currency, owner_id=terms.seller_id,
+                        available_at=available_at))
+    if platform_share:
+        legs.append(Leg(Account.PLATFORM_FEES, platform_share, terms.currency))
     return post(kind=Movement.EARNING, key=f"earning:{terms.order_id}", order_id=terms.order_id, legs=legs)
 
 

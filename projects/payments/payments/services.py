@@ -70,11 +70,13 @@ def record_order_completed(*, order_id, completed_at: datetime) -> None:
     """The seller earned the order: the escrow pays the platform's fee and the seller's pending earning."""
     with transaction.atomic():
         terms = _locked_terms(order_id)
-        if not Payment.objects.filter(order_id=order_id, status__in=PAID).exists():
+        payment = (Payment.objects.select_for_update().filter(order_id=order_id, status__in=PAID)
+                   .order_by("succeeded_at").first())
+        if payment is None:
             raise NotKnownYet(f"order {order_id} completed, but no payment of it is known")
         terms.status, terms.completed_at = OrderStatus.COMPLETED, completed_at
         terms.save(update_fields=["status", "completed_at"])
-        ledger.post_earning(terms)
+        ledger.post_earning(terms, refunded=payment.refunded_amount)
 
 
 def record_order_cancelled(*, order_id, cancelled_at: datetime) -> None:

@@ -130,3 +130,18 @@ def test_a_partial_refund_reuses_the_posting_and_the_rest_is_refunded_on_cancel(
     assert set(LedgerTransaction.objects.filter(kind="refund").values_list("key", flat=True)) == {
         f"refund:{order.id}:1", f"refund:{order.id}:2"}
     assert reconcile().ok
+
+
+@pytest.mark.parametrize("refunded, seller, platform", [
+    ("50.00", "70.00", "38.25"),  # out of the seller's share
+    ("130.00", None, "28.25"),  # beyond it: the rest out of the platform's
+])
+def test_a_partial_refund_before_completion_comes_out_of_the_sellers_share_first(paid, refunded, seller, platform):
+    order, _ = paid()
+    services.refund(order_id=order.id, amount=Decimal(refunded), idempotency_key="dispute-outcome")
+    complete(order)
+    expected = {("escrow", -(Decimal("158.25") - Decimal(refunded))), ("platform_fees", Decimal(platform))}
+    if seller:
+        expected.add(("seller_pending", Decimal(seller)))
+    assert _entries("earning") == expected
+    assert reconcile().ok
