@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from marketplace_libs.testing import deliver, event, problem
+from marketplace_libs.testing import deliver, problem
 from payments.models import Payment
 from payments.providers import ProviderUnavailable
 from payments.providers.sandbox import SandboxProvider
