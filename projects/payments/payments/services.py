@@ -148,7 +148,11 @@ def apply_webhook(*, provider: str, body: bytes, headers) -> str:
     """Verify and apply a provider's event once: "applied", "duplicate" (seen before), or "ignored"
     (stale or of no interest). A forged or stale signature, an unknown payment or an amount that is not
     the payment's is InvalidInput (400) and changes nothing."""
-    event = providers.get(provider).verify_webhook(body=body, headers=headers)
+    try:
+        verifier = providers.get(provider)
+    except providers.ProviderNotConfigured as error:
+        raise NotFound(f"The {provider} provider is not configured on this platform.") from error
+    event = verifier.verify_webhook(body=body, headers=headers)
     if event.type not in ("payment.succeeded", "payment.failed", "refund.succeeded"):
         return "ignored"
     known = Payment.objects.filter(provider=provider, provider_reference=event.payment_reference).first()
@@ -212,12 +216,17 @@ def _payment_failed(payment: Payment, terms: OrderTerms, *, reason: str) -> str:
 
 
 def _refund_confirmed(payment: Payment, terms: OrderTerms, *, amount: Decimal) -> str:
-    refund = (Refund.objects.select_for_update()
-              .filter(payment=payment, status=RefundStatus.PENDING, amount=amount).order_by("sequence").first())
-    if refund is None:
-        return "ignored"  # ours already succeeded at once, or the provider tells of one we did not ask for
-    _refund_succeeded(refund, payment, terms)
-    return "applied"
+    """``amount`` is what the provider has refunded of the payment so far, in all (Stripe's charge says
+    so): the refunds it had answered "pending" are complete, oldest first, as far as that total goes."""
+    confirmed = 0
+    for refund in Refund.objects.select_for_update().filter(payment=payment, status=RefundStatus.PENDING)\
+            .order_by("sequence"):
+        if payment.refunded_amount + refund.amount > amount:
+            break
+        _refund_succeeded(refund, payment, terms)
+        confirmed += 1
+    # Nothing pending within it: ours succeeded at once already, or the provider tells of one we did not ask for.
+    return "applied" if confirmed else "ignored"
 
 
 # --- refunds ---------------------------------------------------------------------------------------------

@@ -103,8 +103,17 @@ def enabled() -> list[str]:
     return list(settings.PAYMENT_PROVIDERS)
 
 
+class ProviderNotConfigured(LookupError):
+    """The provider is known but this deployment has not configured it (no Stripe keys)."""
+
+
 @cache
 def _instance(name: str) -> Provider:
+    from django.core.exceptions import ImproperlyConfigured
     from django.utils.module_loading import import_string
 
-    return import_string(f"payments.providers.{name}.{name.capitalize()}Provider")()
+    provider_class = import_string(f"payments.providers.{name}.{name.capitalize()}Provider")
+    try:
+        return provider_class.from_settings() if hasattr(provider_class, "from_settings") else provider_class()
+    except ImproperlyConfigured as error:
+        raise ProviderNotConfigured(f"the {name} provider is not configured here: {error}") from error

@@ -11,7 +11,8 @@ Webhook: ``X-Payment-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<ra
 ``settings.PAYMENT_WEBHOOK_SECRET``, refused over ``PAYMENT_WEBHOOK_TOLERANCE_SECONDS`` (300) old: the
 scheme Stripe uses, where the signed timestamp stops a captured request from being replayed later.
 Body: ``{id, type: payment.succeeded|payment.failed|refund.succeeded, data: {payment_id, order_id,
-amount, currency, reason?}}``.
+amount, currency, reason?}}``; for ``refund.succeeded`` the amount is the payment's refunded total so far,
+as Stripe's ``charge.refunded`` tells it.
 """
 
 from __future__ import annotations

@@ -127,3 +127,25 @@ def test_the_sandbox_webhook_command_signs_and_applies_an_event(open_payment, ca
     call_command("sandbox_webhook", payment["id"], "succeed")
     assert "payment.succeeded: applied" in capsys.readouterr().out
     assert Payment.objects.get(pk=payment["id"]).status == "succeeded"
+
+
+def test_refunds_the_provider_answered_pending_complete_by_its_refunded_total(paid, api_client, monkeypatch):
+    from payments.providers import Refund as ProviderRefund
+    from payments.providers.sandbox import SandboxProvider
+
+    # Stripe answers "pending" for some payment methods; the sandbox is made to answer as it would.
+    monkeypatch.setattr(SandboxProvider, "refund",
+                        lambda self, idempotency_key, **_: ProviderRefund(reference=idempotency_key, status="pending"))
+    order, payment = paid()
+    services.refund(order_id=order.id, amount=Decimal("50.00"), idempotency_key="first")
+    services.refund(order_id=order.id, amount=Decimal("30.00"), idempotency_key="second")
+    assert not published("payment.refunded")
+    assert webhook(api_client, "refund.succeeded", payment, amount="49.99").json()["outcome"] == "ignored"
+    assert webhook(api_client, "refund.succeeded", payment, amount="50.00").json()["outcome"] == "applied"
+    assert [r["refunded_total"] for r in published("payment.refunded")] == ["50.00"]
+    assert webhook(api_client, "refund.succeeded", payment, amount="80.00").json()["outcome"] == "applied"
+    assert [r["refunded_total"] for r in published("payment.refunded")] == ["50.00", "80.00"]
+    assert Payment.objects.get(pk=payment["id"]).status == "partially_refunded"
+    problem(webhook(api_client, "refund.succeeded", payment, amount="158.26"), 400)
+    assert reconcile().ok
+
