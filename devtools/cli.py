@@ -153,7 +153,12 @@ def cmd_seed(args) -> int:
             _manage(spec.project_dir, "seed_demo", env=env)
     print("== seed through the gateway", flush=True)
     secret = env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", "whsec_development_only_0f3c9a")
-    Seeder(base_url, secret).run()
+    payments = service("payments").project_dir
+
+    def release_earning(order_id: str) -> None:
+        _manage(payments, "release_earning", order_id, env=env)
+
+    Seeder(base_url, secret, release_earning).run()
     print(f"demo password for every account: {PASSWORD_HINT}")
     return 0
 

@@ -35,6 +35,10 @@ E2E_OVERRIDES = {
     "MARKETPLACE_STRIPE_API_BASE": "http://127.0.0.1:18420",
     "MARKETPLACE_STRIPE_API_KEY": "sk_test_e2e_localstripe",
     "MARKETPLACE_STRIPE_WEBHOOK_SECRET": "whsec_e2e_localstripe",
+    # Earnings clear at completion and the payment scheduler runs every 2 s, so that the money's whole
+    # journey (pending, cleared, paid out) fits in a test.
+    "MARKETPLACE_CLEARANCE_DAYS": "0",
+    "MARKETPLACE_PAYMENTS_SCHEDULER_SECONDS": "2",
 }
 
 

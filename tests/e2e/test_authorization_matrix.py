@@ -35,6 +35,8 @@ BODIES = {
     "reply": {"comment": "Thank you!"},
     "chat": {"body": "Any news?"},
     "read_mark": {"message_id": "{message}"},
+    "checkout": {"order_id": "{reviewed_order}"},
+    "payout": {"amount": "1000000.00", "currency": "USD"},
 }
 
 # method  path                                                anon buyer seller other staff  body
@@ -94,6 +96,16 @@ GET     /api/notifications/                                   401  200   200    
 GET     /api/notifications/unread-count                       401  200   200    200   200    -
 POST    /api/notifications/{notification}/read                401  404   204    404   404    -
 POST    /api/notifications/read-all                           401  204   204    204   204    -
+
+POST    /api/payments/checkout                                401  400   400    400   400    -
+POST    /api/payments/checkout                                401  409   404    404   404    checkout
+POST    /api/payments/webhooks/sandbox                        400  400   400    400   400    -
+POST    /api/payments/webhooks/stripe                         400  400   400    400   400    -
+GET     /api/payments/balance                                 401  200   200    200   200    -
+GET     /api/payments/ledger                                  401  200   200    200   200    -
+GET     /api/payments/payouts                                 401  403   200    403   403    -
+POST    /api/payments/payouts                                 401  403   400    403   403    -
+POST    /api/payments/payouts                                 401  403   409    403   403    payout
 """
 
 SERVICES = ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications", "payments")

@@ -331,15 +331,30 @@ def release_cleared_earnings(*, now: datetime | None = None, limit: int = 500) -
            .exclude(transaction__order_id__in=cleared_orders)
            .order_by("available_at")
            .values_list("transaction__order_id", "owner_id", "amount", "currency")[:limit])
-    released = 0
-    for order_id, seller_id, amount, currency in list(due):
-        with transaction.atomic():
-            if ledger.post_clearance(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency):
-                events.earnings_cleared(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency,
-                                        cleared_at=timezone.now())
-                metrics.count_on_commit(metrics.EARNINGS_CLEARED)
-                released += 1
-    return released
+    return sum(_clear(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency)
+               for order_id, seller_id, amount, currency in list(due))
+
+
+def release_earning_now(*, order_id) -> bool:
+    """Support's early release: the order's pending earning becomes available now, before its clearance
+    time. False if the order has no earning waiting (not completed, or already cleared)."""
+    pending = (LedgerEntry.objects.filter(account=Account.SELLER_PENDING, transaction__kind=Movement.EARNING,
+                                          transaction__order_id=order_id)
+               .values_list("owner_id", "amount", "currency").first())
+    if pending is None:
+        return False
+    seller_id, amount, currency = pending
+    return _clear(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency)
+
+
+def _clear(*, order_id, seller_id, amount: Decimal, currency: str) -> bool:
+    with transaction.atomic():
+        if not ledger.post_clearance(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency):
+            return False
+        events.earnings_cleared(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency,
+                                cleared_at=timezone.now())
+        metrics.count_on_commit(metrics.EARNINGS_CLEARED)
+    return True
 
 
 # --- payouts -------------------------------------------------------------------------------------------

@@ -56,6 +56,25 @@ def test_with_zero_clearance_days_the_earning_clears_on_the_next_run(paid, setti
     assert Balance.objects.get(user_id=order.seller.id).available == Decimal("120.00")
 
 
+def test_support_releases_an_earning_early_once_and_only_a_pending_one(paid, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.CLEARANCE_DAYS = 7
+    order, _ = paid()
+    with pytest.raises(CommandError, match="no earning waiting"):
+        call_command("release_earning", order.id)  # paid, not completed
+    complete(order)
+    call_command("release_earning", order.id)
+    assert Balance.objects.get(user_id=order.seller.id).available == Decimal("120.00")
+    assert len(published("earnings.cleared")) == 1
+    with pytest.raises(CommandError, match="no earning waiting"):
+        call_command("release_earning", order.id)
+    assert services.release_cleared_earnings(now=utc("2099-01-01T00:00:00Z")) == 0
+    with pytest.raises(CommandError, match="not an order id"):
+        call_command("release_earning", "12")
+    assert reconcile().ok
+
+
 def test_the_seller_sees_balance_and_ledger_and_the_buyer_only_theirs(paid, settings):
     settings.CLEARANCE_DAYS = 0
     order, payment = paid()
