@@ -30,6 +30,8 @@ from .tokens import TokenRejected, get_verifier
 log = structlog.get_logger("marketplace.sockets")
 
 UNAUTHORIZED = 4401
+# An alias no CHANNEL_LAYERS entry has: channels then gives the consumer no layer at all.
+NO_CHANNEL_LAYER = "none: refused socket"
 TRY_AGAIN_LATER = 1013  # RFC 6455's "Try Again Later": a server the socket needs is not answering
 UNAVAILABLE_REASON = "revocation_unavailable"
 MAX_FRAME_BYTES = 16 * 1024
@@ -73,6 +75,14 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     """
 
     user: TokenUser | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("user") is None:
+            # A refused socket is only accepted to be closed with its reason: it needs no channel layer, which
+            # may be the very server that is down (Redis), and whose failing receive loop would otherwise turn
+            # the refusal into a 500 before the close frame is sent.
+            self.channel_layer_alias = NO_CHANNEL_LAYER
+        return await super().__call__(scope, receive, send)
 
     async def connect(self):
         await self.accept()

@@ -1,5 +1,6 @@
 """The chat socket through Channels' communicator (real commits: frames go out after them)."""
 
+import asyncio
 import json
 import time
 
@@ -21,6 +22,30 @@ def test_a_missing_bad_or_expired_token_closes_with_4401(sockets, trust_test_key
     elif token == "unsigned":
         token = testing.unsigned_token()
     assert sockets(token).closed_with() == 4401
+
+
+def test_with_redis_down_a_socket_is_refused_with_1013_not_a_server_error(sockets, person, monkeypatch):
+    """Redis down takes both the revocation store and the channel layer: the refusal must still be a close
+    frame saying "try again later", which needs no channel layer."""
+    import redis
+    from channels.layers import get_channel_layer
+
+    a = person()
+
+    def redis_down(*args, **kwargs):
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    async def layer_down(*args, **kwargs):
+        redis_down()
+
+    monkeypatch.setattr(tokens.get_verifier(), "verify", redis_down)
+    monkeypatch.setattr(get_channel_layer(), "receive", layer_down)
+    refused = sockets(a.token)
+    assert refused.closed_with() == 1013
+    # The application has not failed (a failure here is what a server turns into a 500 during the handshake).
+    refused._run(asyncio.sleep(0.3))
+    application = refused.communicator.future
+    assert not (application.done() and application.exception()), application.exception()
 
 
 def test_a_revoked_token_closes_with_4401(sockets, person):
