@@ -176,7 +176,7 @@ class Seeder:
     def _money(self) -> None:
         """The completed orders' earnings cleared, and the first seller paid out part of theirs."""
         for order_id in self.completed:
-            self.release_earning(order_id)
+            self.wait(lambda order_id=order_id: self.release_earning(order_id), "the completion to reach payments")
         email = next(iter(SELLERS))
         seller = self.tokens[email]
         if self.client.get("/api/payments/payouts", headers=_auth(seller)).json()["count"]:

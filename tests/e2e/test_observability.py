@@ -208,14 +208,16 @@ def test_relays_and_workers_export_event_metrics_that_count(platform, gateway):
 
 @pytest.mark.timeout(180)
 def test_business_counters_count_orders_and_chat(platform, gateway):
-    orders_url = f"http://127.0.0.1:{port_of(platform, 'orders')}/metrics"
-    counters = ("marketplace_orders_placed_total", "marketplace_orders_paid_total",
-                "marketplace_orders_completed_total")
-    before = {name: total(scrape(orders_url), name) for name in counters}
+    orders_web = f"http://127.0.0.1:{port_of(platform, 'orders')}/metrics"
+    # An order is paid by the payment service's event, which the order service's worker applies.
+    orders_worker = f"http://127.0.0.1:{port_of(platform, 'orders') + PORT_OFFSETS['worker']}/metrics"
+    counters = {"marketplace_orders_placed_total": orders_web, "marketplace_orders_paid_total": orders_worker,
+                "marketplace_orders_completed_total": orders_web}
+    before = {name: total(scrape(url), name) for name, url in counters.items()}
     seller = become_seller(platform, gateway, platform.log_in(gateway, platform.register(gateway)))
     buyer = platform.log_in(gateway, platform.register(gateway))
     completed_order(platform, gateway, buyer, seller, publish_gig(gateway, seller, "Observable copywriting"))
-    after = {name: total(scrape(orders_url), name) for name in counters}
+    after = {name: total(scrape(url), name) for name, url in counters.items()}
     assert all(after[name] == before[name] + 1 for name in counters), (before, after)
 
     chat_port = port_of(platform, "chat")

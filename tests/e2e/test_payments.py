@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import httpx
 import pytest
@@ -172,7 +172,7 @@ def test_concurrent_payouts_never_overdraw(platform, gateway, seller_with_gig):
              what="the second earning to clear")
     # Whatever the first test left, ask for a third of the available balance 20 times at once.
     available = available_before + Decimal("80.00")
-    share = (available / 3).quantize(Decimal("0.01"))
+    share = (available / 3).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     assert share >= Decimal("20.00")
 
     def ask(_):

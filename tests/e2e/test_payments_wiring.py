@@ -58,5 +58,9 @@ def _nginx_lines(platform) -> list[dict]:
     for text in platform.log_path.read_text().splitlines():
         if '"nginx.access"' not in text:
             continue
-        lines.append(flatten(json.loads(text.split("| ", 1)[1])))
+        try:
+            lines.append(flatten(json.loads(text.split("| ", 1)[1])))
+        except ValueError:
+            continue  # a line nginx could not write as JSON (a fuzzed path): not a webhook's
+
     return lines

@@ -335,16 +335,18 @@ def release_cleared_earnings(*, now: datetime | None = None, limit: int = 500) -
                for order_id, seller_id, amount, currency in list(due))
 
 
-def release_earning_now(*, order_id) -> bool:
+def release_earning_now(*, order_id) -> str:
     """Support's early release: the order's pending earning becomes available now, before its clearance
-    time. False if the order has no earning waiting (not completed, or already cleared)."""
+    time. "released"; "already_cleared"; or "not_earned" (the order is not completed, or its completion has
+    not reached this service yet)."""
     pending = (LedgerEntry.objects.filter(account=Account.SELLER_PENDING, transaction__kind=Movement.EARNING,
                                           transaction__order_id=order_id)
                .values_list("owner_id", "amount", "currency").first())
     if pending is None:
-        return False
+        return "not_earned"
     seller_id, amount, currency = pending
-    return _clear(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency)
+    cleared = _clear(order_id=order_id, seller_id=seller_id, amount=amount, currency=currency)
+    return "released" if cleared else "already_cleared"
 
 
 def _clear(*, order_id, seller_id, amount: Decimal, currency: str) -> bool:

@@ -56,19 +56,20 @@ def test_with_zero_clearance_days_the_earning_clears_on_the_next_run(paid, setti
     assert Balance.objects.get(user_id=order.seller.id).available == Decimal("120.00")
 
 
-def test_support_releases_an_earning_early_once_and_only_a_pending_one(paid, settings):
+def test_support_releases_an_earning_early_once_and_only_an_earned_one(paid, settings):
     from django.core.management import CommandError, call_command
 
     settings.CLEARANCE_DAYS = 7
     order, _ = paid()
-    with pytest.raises(CommandError, match="no earning waiting"):
+    with pytest.raises(CommandError, match="has no earning"):
         call_command("release_earning", order.id)  # paid, not completed
     complete(order)
-    call_command("release_earning", order.id)
+    assert services.release_earning_now(order_id=order.id) == "released"
     assert Balance.objects.get(user_id=order.seller.id).available == Decimal("120.00")
+    assert services.release_earning_now(order_id=order.id) == "already_cleared"
+    call_command("release_earning", order.id)  # says so, and changes nothing
     assert len(published("earnings.cleared")) == 1
-    with pytest.raises(CommandError, match="no earning waiting"):
-        call_command("release_earning", order.id)
+    assert Balance.objects.get(user_id=order.seller.id).available == Decimal("120.00")
     assert services.release_cleared_earnings(now=utc("2099-01-01T00:00:00Z")) == 0
     with pytest.raises(CommandError, match="not an order id"):
         call_command("release_earning", "12")

@@ -22,6 +22,9 @@ class Command(BaseCommand):
             order_id = uuid.UUID(order_id)
         except ValueError as error:
             raise CommandError(f"{order_id!r} is not an order id.") from error
-        if not services.release_earning_now(order_id=order_id):
-            raise CommandError(f"Order {order_id} has no earning waiting to clear (not completed, or cleared).")
-        self.stdout.write(f"Released the earning of order {order_id}.")
+        outcome = services.release_earning_now(order_id=order_id)
+        if outcome == "not_earned":
+            raise CommandError(f"Order {order_id} has no earning (not completed, or its completion has not reached "
+                               "the payment service yet).")
+        self.stdout.write(f"The earning of order {order_id} is available"
+                          + (" (it had cleared already)." if outcome == "already_cleared" else "."))
