@@ -101,3 +101,10 @@ def test_a_socket_frame_refused_by_the_guard_gets_an_error_frame_and_the_socket_
     consumer.user = TokenUser(TokenVerifier(testing.test_key_source()).verify(testing.mint_token()))
     async_to_sync(consumer.receive)(text_data=json.dumps({"type": "shout"}))
     assert sent[-1] == {"type": "shouted"}
+
+
+def test_a_verification_link_is_redacted_in_logs_and_admins():
+    from marketplace_libs.logging_setup import redact
+
+    shown = redact({"verify_url": "http://127.0.0.1:8080/verify-email?token=q3Xv0bT9Jk2mWc8rLs5NpYd7Ge1Hf4Ua6Zi0Oe3Rt2w"})
+    assert "q3Xv0bT9" not in str(shown) and "verify-email?token=" in shown["verify_url"]
