@@ -165,14 +165,18 @@ def verify_email(*, token: str) -> User:
     the account no longer has, is refused alike (400), and changes nothing. Verifying spends every
     other link of the account too, so no older email can be replayed."""
     refused = InvalidInput.on("token", "This verification link is invalid, expired or already used.")
+    token_hash = _verification_token_hash(token or "")
+    user_id = EmailVerification.objects.filter(token_hash=token_hash).values_list("user_id", flat=True).first()
+    if user_id is None:
+        raise refused
     now = timezone.now()
     with transaction.atomic():
-        # Locked: two clicks of the same link at once cannot both succeed.
-        verification = (EmailVerification.objects.select_for_update()
-                        .filter(token_hash=_verification_token_hash(token or "")).first())
-        if verification is None or verification.used_at is not None or verification.expires_at <= now:
+        # The account's row first, as resend takes it: every writer of an account's links holds it, so
+        # two clicks (of one link or of two) are applied one after the other, without a deadlock.
+        user = User.objects.select_for_update().get(pk=user_id)
+        verification = EmailVerification.objects.get(token_hash=token_hash)
+        if verification.used_at is not None or verification.expires_at <= now:
             raise refused
-        user = User.objects.select_for_update().get(pk=verification.user_id)
         if not user.is_active or verification.email != user.email:
             raise refused
         if user.email_verified_at is None:

@@ -171,6 +171,32 @@ def test_two_clicks_of_the_same_link_at_once_verify_once(api, account):
     assert sorted(outcomes) == ["InvalidInput", "verified"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_different_links_clicked_at_once_verify_once_without_a_deadlock(api, account):
+    as_if_sent_earlier(account.id, 61)
+    services.resend_email_verification(user_id=account.id)
+    tokens = link_tokens(account.id)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def click(token):
+        barrier.wait()
+        try:
+            services.verify_email(token=token)
+            outcomes.append("verified")
+        except Exception as error:  # noqa: BLE001 - the refusal is what is counted
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["InvalidInput", "verified"]
+    assert User.objects.get(pk=account.id).email_verified
+
+
 # --- resending ------------------------------------------------------------------------------
 
 def test_resend_within_a_minute_of_the_last_link_is_429_and_sends_nothing(api, account, login):
