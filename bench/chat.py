@@ -512,7 +512,9 @@ def main() -> None:
     env = chat_environment(json.dumps(test_jwks(key)), args.layer)
     Path(env["MARKETPLACE_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     users = [(str(uuid.uuid4()), f"bench{index}") for index in range(users_count)]
-    tokens = {user: mint_token(user_id=user, username=name, key=key, lifetime=6 * 3600) for user, name in users}
+    # email_verified: sending messages needs a verified address.
+    tokens = {user: mint_token(user_id=user, username=name, key=key, lifetime=6 * 3600, email_verified=True)
+              for user, name in users}
     sockets_per_user = {user: args.sockets // users_count + (index < args.sockets % users_count)
                         for index, (user, _) in enumerate(users)}
 

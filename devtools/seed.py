@@ -3,7 +3,8 @@ every state, reviews and a conversation.
 
 Through the gateway, like any client, so every service hears of it by its events exactly as in
 production. Running it again adds nothing (each step checks first). The accounts themselves come
-from the auth service's ``seed_demo`` (the staff account needs a flag no API grants).
+from the auth service's ``seed_demo`` (the staff account needs a flag no API grants), verified there:
+demo addresses receive no mail, and ordering, publishing and chatting need a verified email.
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     # Platform: health, readiness and schema of every service.
     _route(READ, rf"/api/{SERVICES}/(healthz|readyz|schema/)", IGNORED),
     # Auth: everything that happens before one has a token.
-    _route("POST", r"/api/auth/(register|login|refresh|password/reset|password/reset/confirm)", IGNORED),
+    # email/verify: the link's token is the credential; whoever opens the link may not be signed in.
+    _route("POST", r"/api/auth/(register|login|refresh|password/reset|password/reset/confirm|email/verify)", IGNORED),
     _route(READ, r"/api/auth/\.well-known/jwks\.json", IGNORED),
     # Users: public profiles (but not "me").
     _route(READ, r"/api/users/(?!me(/|$))[^/]+/?"),

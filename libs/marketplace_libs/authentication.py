@@ -6,8 +6,10 @@ and authorises by the token's claims; no service keeps a copy of the users.
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
+from .errors import Forbidden
 from .request_context import user_id_var
 from .tokens import TokenRejected, VerifiedToken, get_verifier
 
@@ -25,6 +27,7 @@ class TokenUser:
         self.pk = token.user_id
         self.username = token.username
         self.roles = token.roles
+        self.email_verified = token.email_verified
 
     @property
     def is_staff(self) -> bool:
@@ -84,3 +87,26 @@ class HasRole(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and getattr(user, "has_role", lambda _r: False)(self.role))
+
+
+class EmailUnverified(Forbidden):
+    code = "email_unverified"
+    default_detail = ("Confirm your email address first: follow the link in the email we sent you (POST "
+                      "/api/auth/email/resend sends another), then get a new access token (POST /api/auth/refresh), "
+                      "which carries email_verified.")
+
+
+def require_verified_email(user) -> None:
+    """Refuse (403 ``email_unverified``) a caller whose access token does not say ``email_verified: true``.
+
+    Called by the actions that reach another person or move money (placing an order, checking out,
+    publishing a gig, sending a chat message); browsing, the profile and becoming a seller stay open.
+    ``MARKETPLACE_REQUIRE_VERIFIED_EMAIL=false`` lifts it (a private deployment without email).
+    The token's claim is the truth here, not a lookup: like the roles, a verification reaches the
+    caller's next token (a refresh), and no service asks the auth service per request.
+    """
+    if not getattr(settings, "MARKETPLACE_REQUIRE_VERIFIED_EMAIL", True):
+        return
+    if getattr(user, "email_verified", False) is True:
+        return
+    raise EmailUnverified()

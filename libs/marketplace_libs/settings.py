@@ -145,6 +145,9 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "MARKETPLACE_PUBLIC_URL": config.public_url,
         "MARKETPLACE_TRUSTED_PROXIES": config.trusted_proxies,
         "MARKETPLACE_TOKEN_KEY_SOURCE": "marketplace_libs.tokens.key_source_from_settings",
+        # Orders, checkout, publishing a gig and chat messages need a confirmed address
+        # (marketplace_libs.authentication.require_verified_email).
+        "MARKETPLACE_REQUIRE_VERIFIED_EMAIL": environ.Env().bool("MARKETPLACE_REQUIRE_VERIFIED_EMAIL", default=True),
         "SECRET_KEY": config.secret_key,
         "DEBUG": config.debug,
         "ALLOWED_HOSTS": config.allowed_hosts,

@@ -25,6 +25,7 @@ from django.conf import settings
 
 from . import outages, revocation
 from .authentication import TokenUser
+from .errors import DomainError
 from .tokens import TokenRejected, get_verifier
 
 log = structlog.get_logger("marketplace.sockets")
@@ -148,6 +149,9 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
                 raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
             await handler(frame)
         except FrameError as error:
+            await self.send_frame({"type": "error", "code": error.code, "detail": error.detail})
+        except DomainError as error:
+            # A refusal a frame handler raises as the HTTP API would (email_unverified): the same code.
             await self.send_frame({"type": "error", "code": error.code, "detail": error.detail})
 
     @staticmethod

@@ -47,13 +47,16 @@ def test_key_source() -> JWKSKeySource:
 
 def mint_token(*, user_id: str | None = None, username: str = "tester", roles=("buyer",),
                lifetime: int = 900, token_type: str = "access", key: rsa.RSAPrivateKey | None = None,
-               kid: str = TEST_KID, issued_at: float | None = None, **claims) -> str:
+               kid: str = TEST_KID, issued_at: float | None = None, email_verified: bool = True,
+               **claims) -> str:
+    """A token as the auth service issues it, for a user who verified their email unless told otherwise."""
     now = time.time() if issued_at is None else issued_at
     payload = {
         "token_type": token_type,
         "sub": user_id or str(uuid.uuid4()),
         "username": username,
         "roles": list(roles),
+        "email_verified": email_verified,
         "jti": uuid.uuid4().hex,
         "iat": int(now),
         "exp": int(now + lifetime),

@@ -58,6 +58,12 @@ class VerifiedToken:
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    @property
+    def email_verified(self) -> bool:
+        """The account's address was confirmed when the token was issued; a token without the claim
+        (issued before verification existed) counts as unverified, and a refresh brings it."""
+        return self.claims.get("email_verified") is True
+
 
 class JWKSKeySource:
     """Public keys by ``kid``, fetched from a JWKS document and cached in the process."""

@@ -20,6 +20,7 @@ urlpatterns = [
     path(f"{prefix}not-found", views.NotFoundView.as_view()),
     path(f"{prefix}whoami", views.WhoAmIView.as_view()),
     path(f"{prefix}seller-only", views.SellerOnlyView.as_view()),
+    path(f"{prefix}verified-only", views.VerifiedOnlyView.as_view()),
     path(f"{prefix}broken", views.BrokenView.as_view()),
     path(f"{prefix}broken-plain", views.broken_plain_view),
     path(f"{prefix}register-someone", views.RegisterSomeoneView.as_view()),

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace_libs.authentication import HasRole
+from marketplace_libs.authentication import HasRole, require_verified_email
 from marketplace_libs.errors import Conflict, NotFound, NotYet, RateLimited
 from marketplace_libs.inputs import InputSerializer, validated_input
 from marketplace_libs.openapi import problem_answers
@@ -109,6 +109,17 @@ class SellerOnlyView(APIView):
     permission_classes = [HasRole.named("seller")]
 
     def get(self, request):
+        return Response({"ok": True})
+
+
+class VerifiedOnlyView(APIView):
+    """Reading is open to any signed-in caller; writing needs a confirmed email address."""
+
+    def get(self, request):
+        return Response({"email_verified": request.user.email_verified})
+
+    def post(self, request):
+        require_verified_email(request.user)
         return Response({"ok": True})
 
 

@@ -97,8 +97,15 @@ def gateway(platform):
 
 @pytest.fixture
 def new_user(platform, gateway):
-    """A freshly registered user (``.email``, ``.password``, ``.id``, ``.username``)."""
+    """A freshly registered user (``.email``, ``.password``, ``.id``, ``.username``) who followed the
+    link of the verification email."""
     return platform.register(gateway)
+
+
+@pytest.fixture
+def unverified_user(platform, gateway):
+    """A freshly registered user who has not followed the verification link."""
+    return platform.register(gateway, verified=False)
 
 
 @pytest.fixture

@@ -50,7 +50,9 @@ class Platform:
         slot = next(spec.slot for spec in ALL_SERVICES if spec.name == name)
         return f"http://127.0.0.1:{int(self.env['MARKETPLACE_PORT_BASE']) + slot}"
 
-    def register(self, client: httpx.Client, **overrides) -> User:
+    def register(self, client: httpx.Client, *, verified: bool = True, **overrides) -> User:
+        """A new account. ``verified`` (the default) follows the link of the verification email, as its
+        owner would, before returning; ``verified=False`` leaves the address unconfirmed."""
         tag = uuid.uuid4().hex[:10]
         user = User(email=f"user-{tag}@example.com", username=f"user_{tag}", password=PASSWORD)
         for name, value in overrides.items():
@@ -59,7 +61,27 @@ class Platform:
                                json={"email": user.email, "username": user.username, "password": user.password})
         assert response.status_code == 201, response.text
         user.id = response.json()["id"]
+        if verified:
+            self.verify_email(client, user)
         return user
+
+    def verification_token(self, user: User, *, after: int = 0) -> str:
+        """The token of the verification link in the newest email to ``user``, once more than ``after``
+        such emails have arrived (the email crosses the outbox, the broker and SMTP)."""
+        import re
+        from urllib.parse import parse_qs, urlsplit
+
+        assert self.mail is not None, "the e2e platform sends its emails to the suite's SMTP server"
+        emails = wait_for(lambda: (lambda found: found if len(found) > after else None)(
+            self.mail.to(user.email, "email_verification")), what=f"the verification email to {user.email}")
+        link = re.search(r"https?://\S+/verify-email\?token=\S+", MailCatcher.text(emails[-1])).group(0)
+        return parse_qs(urlsplit(link).query)["token"][0]
+
+    def verify_email(self, client: httpx.Client, user: User) -> None:
+        """Follow the emailed link: the page it opens posts its token to the auth service. A token
+        held already (logged in) says ``email_verified: false`` until the next refresh."""
+        response = client.post("/api/auth/email/verify", json={"token": self.verification_token(user)})
+        assert response.status_code == 204, response.text
 
     def log_in(self, client: httpx.Client, user: User) -> User:
         response = client.post("/api/auth/login", json={"email": user.email, "password": user.password})
@@ -88,7 +110,7 @@ def staff_admin(platform: Platform) -> Iterator[httpx.Client]:
     platform.manage("auth", "shell", "-c", (
         "from accounts import services; "
         f"services.register_user(email='{email}', username='staff_{suffix}', password='{password}', "
-        "is_staff=True, is_superuser=True)"))
+        "is_staff=True, is_superuser=True, email_verified=True)"))
     with httpx.Client(base_url=platform.base_url, timeout=10) as client:
         client.get("/admin/auth/login/")
         response = client.post("/admin/auth/login/?next=/admin/auth/", data={

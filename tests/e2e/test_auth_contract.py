@@ -71,6 +71,7 @@ def test_me_describes_the_caller(gateway, session):
     body = response.json()
     assert body["id"] == session.id and body["email"] == session.email and body["username"] == session.username
     assert body["roles"] == ["buyer"]
+    assert body["email_verified"] is True  # the session fixture's user followed the emailed link
     assert body["date_joined"].endswith("Z")
 
 

@@ -54,6 +54,8 @@ GET     /api/auth/me                                          401  200   200    
 POST    /api/auth/password/change                             401  400   400    400   400    -
 POST    /api/auth/password/reset                              400  400   400    400   400    -
 POST    /api/auth/password/reset/confirm                      400  400   400    400   400    -
+POST    /api/auth/email/verify                                400  400   400    400   400    -
+POST    /api/auth/email/resend                                401  409   409    409   409    -
 GET     /api/auth/.well-known/jwks.json                       200  200   200    200   200    -
 
 GET     /api/users/me                                         401  200   200    200   200    -

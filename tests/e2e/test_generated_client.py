@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from .support import PASSWORD, paid_order
+from .support import PASSWORD, User, paid_order
 
 SERVICES = ("auth", "users", "gigs", "orders", "reviews")
 
@@ -76,7 +76,7 @@ def test_every_generated_operation_imports(api):
 
 def test_a_generated_client_runs_a_buyer_and_a_seller_journey(platform, api):
     from auth_api import Client
-    from auth_api.models import LoginInputRequest, RefreshInputRequest, RegisterInputRequest
+    from auth_api.models import EmailVerifyInputRequest, LoginInputRequest, RefreshInputRequest, RegisterInputRequest
     from gigs_api.models import (
         CurrencyEnum, GigInputRequest, GigOutput, PackageInputRequest, PaginatedGigSummaryOutputList, StatusEnum,
         TierEnum,
@@ -93,6 +93,11 @@ def test_a_generated_client_runs_a_buyer_and_a_seller_journey(platform, api):
         created = _call("auth_api.api.register.register_create", client=anonymous, body=RegisterInputRequest(
             email=email, username=f"{name}_{tag}", password=PASSWORD))
         assert created.status_code == 201, created.content
+        # The link of the verification email, posted as the page it opens would.
+        token = platform.verification_token(User(email=email, username=f"{name}_{tag}", password=PASSWORD))
+        verified = _call("auth_api.api.email.email_verify_create", client=anonymous,
+                         body=EmailVerifyInputRequest(token=token))
+        assert verified.status_code == 204, verified.content
         pair = _call("auth_api.api.login.login_create", client=anonymous,
                      body=LoginInputRequest(email=email, password=PASSWORD)).parsed
         return pair

@@ -117,6 +117,7 @@ def test_redis_down_fails_closed_for_tokens_and_keeps_public_reads(platform, gat
 def test_rabbitmq_down_loses_nothing(platform, gateway, user):
     with stopped("rabbitmq"):
         assert gateway.get("/api/users/me", headers=user.auth()).status_code == 200
-        newcomer = platform.register(gateway)  # its user.registered waits in the auth outbox
+        # Its user.registered (and its verification email) wait in the auth outbox.
+        newcomer = platform.register(gateway, verified=False)
     wait_for(lambda: gateway.get(f"/api/users/{newcomer.username}").status_code == 200, timeout=90,
              what="the user service to hear of a registration made while RabbitMQ was down")

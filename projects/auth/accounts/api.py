@@ -15,7 +15,7 @@ from marketplace_libs.openapi import problem_answers
 from . import selectors, services
 from .keys import load_key_ring
 from .serializers import (
-    LoginInput, MeOutput, PasswordChangeInput, PasswordResetConfirmInput, PasswordResetInput,
+    EmailVerifyInput, LoginInput, MeOutput, PasswordChangeInput, PasswordResetConfirmInput, PasswordResetInput,
     RefreshInput, RegisterInput, TokenPairOutput, UserOutput,
 )
 
@@ -99,6 +99,31 @@ class PasswordResetConfirmView(PublicView):
     def post(self, request):
         services.confirm_password_reset(**validated_input(PasswordResetConfirmInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(PublicView):
+    @extend_schema(summary="Confirm the account's email address with the token of the emailed link",
+                   description="The link is `{MARKETPLACE_PUBLIC_URL}/verify-email?token=…`; the page behind it posts "
+                               "the token here. It works once, for 48 hours. Tokens issued before carry "
+                               "`email_verified: false`: refresh (`POST /api/auth/refresh`) for one that says true.",
+                   request=EmailVerifyInput, responses={204: OpenApiResponse(description="Verified")},
+                   examples=[OpenApiExample("The token of the link", request_only=True,
+                                            value={"token": "q3Xv0bT9Jk2mWc8rLs5NpYd7Ge1Hf4Ua6Zi0Oe3Rt2w"})])
+    @problem_answers((400, "The token is unknown, expired, already used, or for an address the account no longer has."))
+    def post(self, request):
+        services.verify_email(**validated_input(EmailVerifyInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailResendView(APIView):
+    @extend_schema(summary="Email the verification link again", request=None,
+                   responses={202: OpenApiResponse(description="A new link is on its way")})
+    @problem_answers((409, "`email_already_verified`: nothing to confirm."),
+                     (429, "One verification email a minute (the one sent at registration counts): wait "
+                           "`Retry-After` seconds."))
+    def post(self, request):
+        services.resend_email_verification(user_id=request.user.id)
+        return Response(status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(exclude=True)

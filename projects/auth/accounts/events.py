@@ -27,6 +27,13 @@ def password_reset_requested(user: User, *, reset_url: str, expires_at: datetime
     }, aggregate_id=str(user.id))
 
 
+def email_verification_requested(user: User, *, verify_url: str, expires_at: datetime) -> None:
+    publish("auth.email_verification_requested", {
+        "user_id": str(user.id), "email": user.email, "username": user.username,
+        "verify_url": verify_url, "expires_at": iso_utc(expires_at),
+    }, aggregate_id=str(user.id))
+
+
 def user_deactivated(user: User, *, reason: str) -> None:
     publish("user.deactivated", {
         "user_id": str(user.id), "deactivated_at": iso_utc(user.active_changed_at), "reason": reason,

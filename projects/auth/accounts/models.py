@@ -23,8 +23,9 @@ class UserManager(BaseUserManager):
         from .services import register_user  # the service imports this module
 
         try:
+            # Made by staff at a console: the address is theirs to vouch for, no link is sent.
             return register_user(email=email, username=username, password=password or "", is_staff=is_staff,
-                                 is_superuser=is_superuser)
+                                 is_superuser=is_superuser, email_verified=True)
         except InvalidInput as refusal:
             # Django's tools (createsuperuser) report a ValidationError as a plain error message.
             raise ValidationError([f"{field}: {message}" for field, messages in refusal.errors.items()
@@ -56,6 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     tokens_valid_after = models.DateTimeField(null=True, blank=True)
     # When the account was last deactivated or reactivated (user.deactivated/reactivated carry it).
     active_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the owner proved the address is theirs (the emailed link), or staff vouched for it; None until then.
+    # Accounts older than verification were set verified by migration 0004.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -71,6 +75,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def roles(self) -> list[str]:
@@ -105,3 +113,23 @@ class PasswordResetRequest(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "-requested_at"])]
+
+
+class EmailVerification(models.Model):
+    """A verification link sent to an address. Only the SHA-256 of its token is kept, so a copy of the
+    database verifies nothing; the link itself travels once, in the outbox event to the notification
+    service. It confirms ``email`` only: were the account's address changed, its old links are spent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_verifications")
+    email = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.sent_at:%Y-%m-%d %H:%M})"

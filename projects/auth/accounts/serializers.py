@@ -41,6 +41,10 @@ class PasswordResetConfirmInput(InputSerializer):
     new_password = StrictCharField(max_length=128, trim_whitespace=False)
 
 
+class EmailVerifyInput(InputSerializer):
+    token = StrictCharField(max_length=512)
+
+
 class UserOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
@@ -49,6 +53,7 @@ class UserOutput(serializers.Serializer):
 
 class MeOutput(UserOutput):
     roles = serializers.ListField(child=serializers.CharField())
+    email_verified = serializers.BooleanField()
     date_joined = serializers.DateTimeField()
 
 

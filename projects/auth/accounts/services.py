@@ -6,6 +6,9 @@ platform's domain errors (marketplace_libs.errors) rather than HTTP ones.
 
 from __future__ import annotations
 
+import hashlib
+import math
+import secrets
 import unicodedata
 from datetime import datetime
 
@@ -22,12 +25,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from marketplace_libs import revocation
-from marketplace_libs.errors import InvalidInput, NotAuthenticated, RateLimited
+from marketplace_libs.errors import Conflict, InvalidInput, NotAuthenticated, RateLimited
 from marketplace_libs.tokens import VerifiedToken
 
 from . import events, login_throttle, password_throttle, selectors
 from .emails import normalise_email
-from .models import PasswordResetRequest, RevokedTokenFamily, User
+from .models import EmailVerification, PasswordResetRequest, RevokedTokenFamily, User
 from .tokens import FAMILY_CLAIM, PlatformRefreshToken, TokenPair, issue_token_pair
 
 RESET_TOKEN_SEPARATOR = ":"
@@ -87,18 +90,25 @@ def registration_refusals(*, email: str, username: str, password: str, is_staff:
 
 
 def register_user(*, email: str, username: str, password: str, is_staff: bool = False,
-                  is_superuser: bool = False) -> User:
+                  is_superuser: bool = False, email_verified: bool = False) -> User:
     """Every account comes into being here, whoever creates it (the API, the admin, createsuperuser,
-    the demo seed), so every one is announced by ``user.registered``."""
+    the demo seed), so every one is announced by ``user.registered``.
+
+    A self-registered address is unconfirmed and gets a verification link; one that staff vouch for
+    (the admin, createsuperuser, the demo seed) is ``email_verified`` from the start."""
     refusals = registration_refusals(email=email, username=username, password=password, is_staff=is_staff)
     if refusals:
         raise InvalidInput(errors=refusals)
     user = User(email=normalise_email(email), username=username, is_staff=is_staff, is_superuser=is_superuser)
     user.set_password(password)
+    if email_verified:
+        user.email_verified_at = user.date_joined
     try:
         with transaction.atomic():
             user.save()
             events.user_registered(user)
+            if not email_verified:
+                _send_verification_link(user)
     except IntegrityError:
         # Someone registered the same email or username between our check and our insert.
         raise InvalidInput(errors={"email": ["An account with this email or username already exists."]}) from None
@@ -123,6 +133,78 @@ def log_in(*, email: str, password: str, client_address: str) -> TokenPair:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
         return issue_token_pair(user)
+
+
+# --- email verification -------------------------------------------------------------------
+
+class EmailAlreadyVerified(Conflict):
+    code = "email_already_verified"
+    default_detail = "This account's email address is verified already."
+
+
+def _verification_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _send_verification_link(user: User) -> EmailVerification:
+    """A new single-use link for the user's current address, emailed by the notification service
+    (the event is the only place the token itself is written). Runs in the caller's transaction."""
+    token = secrets.token_urlsafe(32)  # 256 random bits: not guessable, and stored only as its hash
+    now = timezone.now()
+    verification = EmailVerification.objects.create(
+        user=user, email=user.email, token_hash=_verification_token_hash(token), sent_at=now,
+        expires_at=now + settings.EMAIL_VERIFICATION_TIMEOUT)
+    events.email_verification_requested(
+        user, verify_url=f"{settings.MARKETPLACE_PUBLIC_URL}/verify-email?token={token}",
+        expires_at=verification.expires_at)
+    return verification
+
+
+def verify_email(*, token: str) -> User:
+    """Confirm the address a link was sent to. A forged, expired or used token, or one for an address
+    the account no longer has, is refused alike (400), and changes nothing. Verifying spends every
+    other link of the account too, so no older email can be replayed."""
+    refused = InvalidInput.on("token", "This verification link is invalid, expired or already used.")
+    token_hash = _verification_token_hash(token or "")
+    user_id = EmailVerification.objects.filter(token_hash=token_hash).values_list("user_id", flat=True).first()
+    if user_id is None:
+        raise refused
+    now = timezone.now()
+    with transaction.atomic():
+        # The account's row first, as resend takes it: every writer of an account's links holds it, so
+        # two clicks (of one link or of two) are applied one after the other, without a deadlock.
+        user = User.objects.select_for_update().get(pk=user_id)
+        verification = EmailVerification.objects.get(token_hash=token_hash)
+        if verification.used_at is not None or verification.expires_at <= now:
+            raise refused
+        if not user.is_active or verification.email != user.email:
+            raise refused
+        if user.email_verified_at is None:
+            user.email_verified_at = now
+            user.save(update_fields=["email_verified_at"])
+        EmailVerification.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
+    log.info("email_verified", user_id=str(user.id))
+    return user
+
+
+def resend_email_verification(*, user_id) -> None:
+    """Another link for a signed-in user whose address is unconfirmed: at most one email per
+    ``EMAIL_VERIFICATION_RESEND_INTERVAL`` (counting the one sent at registration); sooner is 429 with
+    Retry-After, so a client can show when to try again rather than believe a mail is on its way."""
+    with transaction.atomic():
+        # The account's row lock orders concurrent resends: the second sees the first one's link.
+        user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+        if user is None:
+            raise NotAuthenticated("This account is no longer active.")
+        if user.email_verified:
+            raise EmailAlreadyVerified()
+        last = user.email_verifications.order_by("-sent_at").values_list("sent_at", flat=True).first()
+        if last is not None:
+            wait = (last + settings.EMAIL_VERIFICATION_RESEND_INTERVAL - timezone.now()).total_seconds()
+            if wait > 0:
+                raise RateLimited(math.ceil(wait), "A verification email was sent less than a minute ago; "
+                                                   "check your inbox, or ask again after Retry-After seconds.")
+        _send_verification_link(user)
 
 
 # --- refresh tokens -----------------------------------------------------------------------

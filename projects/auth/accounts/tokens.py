@@ -74,6 +74,8 @@ def issue_token_pair(user, *, family: str | None = None) -> TokenPair:
     refresh[FAMILY_CLAIM] = family or str(uuid.uuid4())
     refresh["username"] = user.username
     refresh["roles"] = user.roles
+    # Read fresh at every login and refresh, like the roles: verifying the address reaches the next token.
+    refresh["email_verified"] = user.email_verified
     return TokenPair(
         access=str(refresh.access_token),
         refresh=str(refresh),
@@ -86,5 +88,6 @@ def issue_admin_token(user) -> str:
     token = PlatformAccessToken.for_user(user)
     token["username"] = user.username
     token["roles"] = user.roles
+    token["email_verified"] = user.email_verified
     token["is_superuser"] = user.is_superuser
     return str(token)

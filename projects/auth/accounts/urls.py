@@ -12,5 +12,7 @@ urlpatterns = [
     path("password/change", api.PasswordChangeView.as_view(), name="password-change"),
     path("password/reset", api.PasswordResetView.as_view(), name="password-reset"),
     path("password/reset/confirm", api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("email/verify", api.EmailVerifyView.as_view(), name="email-verify"),
+    path("email/resend", api.EmailResendView.as_view(), name="email-resend"),
     path(".well-known/jwks.json", require_GET(api.jwks), name="jwks"),
 ]

@@ -42,6 +42,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # seconds a reset link stays usable
+EMAIL_VERIFICATION_TIMEOUT = timedelta(hours=48)  # how long a verification link works
+EMAIL_VERIFICATION_RESEND_INTERVAL = timedelta(minutes=1)  # at most one verification email per account this often
 # accounts/password_throttle.py: reset emails per address and window; wrong current passwords on
 # password/change per account (within LOGIN_FAILURE_WINDOW_SECONDS).
 PASSWORD_RESETS_PER_EMAIL = _env.int("MARKETPLACE_PASSWORD_RESETS_PER_EMAIL", default=3)

@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import NotFound
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
@@ -67,8 +68,10 @@ class MessagesView(APIView):
                    responses={201: MessageOutput, 200: MessageOutput},
                    examples=[OpenApiExample("A message", request_only=True, value={
                        "body": "Hi! Could the logo be green?", "client_id": "c-42"})])
-    @problem_answers((429, "At most a few messages every few seconds: wait `Retry-After` seconds."))
+    @problem_answers((403, "`email_unverified`: the sender's email address is not confirmed yet."),
+                     (429, "At most a few messages every few seconds: wait `Retry-After` seconds."))
     def post(self, request, conversation_id):
+        require_verified_email(request.user)
         values = validated_input(MessageInput, request)
         message, created = services.send_message(conversation_id=conversation_id, sender_id=request.user.id,
                                                  sender_name=request.user.username, **values)

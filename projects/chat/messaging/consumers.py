@@ -8,6 +8,7 @@ import uuid
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import DomainError, RateLimited
 from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required
 
@@ -35,6 +36,7 @@ class ChatConsumer(JsonFrameConsumer):
     # --- frames from the client ---------------------------------------------------------------
 
     async def frame_message_send(self, frame):
+        require_verified_email(self.user)  # an error frame, code email_unverified; the socket stays open
         conversation_id = _uuid(required(frame, "conversation_id"), "conversation_id")
         body = required(frame, "body")
         client_id = frame.get("client_id")

@@ -9,13 +9,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace_libs.authentication import HasRole
+from marketplace_libs.authentication import HasRole, require_verified_email
 from marketplace_libs.errors import Forbidden, InvalidInput, NotFound
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 
 from . import search, selectors, services
-from .models import Gig
+from .models import Gig, GigStatus
 from .pagination import GigPage
 from .serializers import (
     CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SearchParams,
@@ -84,9 +84,12 @@ class GigsView(APIView):
 
     @extend_schema(summary="Create a gig (sellers)", request=GigInput, responses={201: GigOutput},
                    examples=[GIG_EXAMPLE])
-    @problem_answers(403)
+    @problem_answers((403, "Not a seller (`role_missing`), or publishing (`status: active`) before the email address "
+                           "is confirmed (`email_unverified`); a draft is fine."))
     def post(self, request):
         values = validated_input(GigInput, request)
+        if values.get("status") == GigStatus.ACTIVE:
+            require_verified_email(request.user)
         category = values.pop("category")
         seller = services.ensure_seller(user_id=request.user.id, username=request.user.username)
         gig = services.create_gig(seller=seller, category=category, **values)
@@ -125,10 +128,13 @@ class GigDetailView(APIView):
     @extend_schema(summary="Change a gig (its seller)",
                    description="Only the fields sent change; `packages`, when sent, replace all of them.",
                    request=GigInput, responses={200: GigOutput})
-    @problem_answers((403, "Only the gig's seller may change it."))
+    @problem_answers((403, "Only the gig's seller may change it; publishing it (`status: active`) needs a confirmed "
+                           "email address (`email_unverified`)."))
     def patch(self, request, gig_id):
         gig = _own_gig(request, gig_id)
         values = validated_input(GigInput, request, partial=True)
+        if values.get("status") == GigStatus.ACTIVE and gig.status != GigStatus.ACTIVE:
+            require_verified_email(request.user)
         services.update_gig(gig=gig, **values)
         return Response(_render(request, gig.pk, viewer_id=request.user.id))
 

@@ -27,6 +27,17 @@ def password_reset_email(event):
                                   "link": data["reset_url"], "expires_at": data["expires_at"]})
 
 
+@handles("auth.email_verification_requested")
+def email_verification_email(event):
+    # Sent whatever the preferences: the person is proving the address is theirs, and until then the
+    # platform holds back their orders and messages. To the address the link confirms, not the read model's.
+    data = event.data
+    services.queue_email(event_id=event.id, user_id=data["user_id"], to_address=data["email"],
+                         kind="email_verification",
+                         context={"username": data["username"], "title": "Confirm your email address",
+                                  "link": data["verify_url"], "expires_at": data["expires_at"]})
+
+
 @handles("order.placed")
 def order_placed(event):
     services.notify(event_id=event.id, drafts=kinds.order_placed(event.data))

@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import NotFound
 from marketplace_libs.idempotency import HEADER as IDEMPOTENCY_KEY, idempotent
 from marketplace_libs.inputs import validated_input
@@ -60,12 +61,14 @@ class OrdersView(APIView):
                    examples=[OpenApiExample("The standard package", request_only=True, value={
                        "gig_id": "0d7e5a3c-6b8f-4f5e-9b2a-3c1d4e5f6a7b", "package": "standard",
                        "requirements": "Our brand is Acme Tea; green and gold, please."})])
-    @problem_answers((403, "Sellers cannot order their own gigs."),
+    @problem_answers((403, "Sellers cannot order their own gigs; `email_unverified`: the caller's email address is "
+                           "not confirmed yet (see the auth service's `email/verify`)."),
                      (409, "`gig_pending` (with `Retry-After`): the order service does not know the gig yet; a gig "
                            "published in the last seconds becomes orderable shortly. `idempotency_key_reused`: the "
                            "Idempotency-Key was used before with another body."))
     @idempotent
     def post(self, request):
+        require_verified_email(request.user)
         order = services.place_order(buyer_id=request.user.id, **validated_input(PlaceOrderInput, request))
         return Response(_render(request, order), status=status.HTTP_201_CREATED)
 

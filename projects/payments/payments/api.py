@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace_libs.authentication import HasRole
+from marketplace_libs.authentication import HasRole, require_verified_email
 from marketplace_libs.idempotency import idempotent
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
@@ -33,11 +33,13 @@ class CheckoutView(APIView):
         request=CheckoutInput, responses={201: PaymentOutput, 200: PaymentOutput}, parameters=[IDEMPOTENCY_KEY],
         examples=[OpenApiExample("An order", request_only=True,
                                  value={"order_id": "7b2f3c4d-8e9a-4b1c-9d2e-3f4a5b6c7d8e"})])
-    @problem_answers((404, "Not the caller's order."),
+    @problem_answers((403, "`email_unverified`: the buyer's email address is not confirmed yet."),
+                     (404, "Not the caller's order."),
                      (409, "Paid or cancelled already; or `order_pending` with `Retry-After`: the order was placed "
                            "a moment ago and its terms have not reached the payment service yet."), 503)
     @idempotent
     def post(self, request):
+        require_verified_email(request.user)
         body = validated_input(CheckoutInput, request)
         payment, created = services.checkout(buyer_id=request.user.id, **body)
         return Response(PaymentOutput(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

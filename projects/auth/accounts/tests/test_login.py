@@ -107,10 +107,11 @@ def test_me(api, account, login):
     response = api.get(f"{AUTH}/me", **bearer(login(account)["access"]))
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "email", "username", "roles", "date_joined"}
+    assert set(body) == {"id", "email", "username", "roles", "date_joined", "email_verified"}
     assert body["id"] == account.id
     assert body["email"] == "alice@example.com"
     assert body["roles"] == ["buyer"]
+    assert body["email_verified"] is False  # registered through the API, the link not yet followed
     assert body["date_joined"].endswith("Z")
 
 

@@ -45,6 +45,25 @@ def test_the_password_reset_email_carries_the_link_whatever_the_preferences(user
     assert not Notification.objects.filter(kind="password_reset").exists()  # email only
 
 
+def test_the_verification_email_carries_the_link_to_the_address_it_confirms_whatever_the_preferences(user, smtp):
+    ada = user("ada_verify")
+    deliver(event("user.preferences_updated", {"user_id": ada.id, "email_notifications": False,
+                                               "message_emails": False, "language": "en", "currency": "USD",
+                                               "timezone": "UTC", "revision": 1}))
+    verify_url = "http://127.0.0.1:8080/verify-email?token=q3Xv0bT9Jk2mWc8rLs5NpYd7Ge1Hf4Ua6Zi0Oe3Rt2w"
+    verification = event("auth.email_verification_requested", {
+        "user_id": ada.id, "email": ada.email, "username": ada.username, "verify_url": verify_url,
+        "expires_at": "2026-03-03T10:15:27Z"})
+    deliver(verification)
+    deliver(verification)  # redelivered: still one email
+    send_pending()
+    [mail] = [m for m in smtp.to(ada.email) if m["X-Marketplace-Kind"] == "email_verification"]
+    assert mail["Subject"] == "Confirm your email address"
+    assert verify_url in smtp.text(mail) and verify_url in smtp.html(mail)
+    assert "2026-03-03T10:15" in smtp.text(mail) and "Hi ada_verify," in smtp.text(mail)
+    assert not Notification.objects.filter(kind="email_verification").exists()  # email only
+
+
 @pytest.mark.parametrize("event_type", sorted(ORDER_EVENTS))
 def test_order_events_reach_the_right_party(user, smtp, event_type):
     buyer, seller = user(), user()
