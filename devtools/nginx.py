@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from marketplace_libs.topology import REPO_ROOT, gateway_app_port, gateway_port, present_services
 
@@ -49,6 +50,9 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "verdict_cache_dir": verdict_cache_dir(run_dir, env),
         "media_root": media_root(env),
         "trusted_proxies": trusted_proxies(env),
+        # Where nginx's /storage/ passes presigned S3 requests (compose: MinIO); none by default.
+        "storage_upstream": env.get("MARKETPLACE_GATEWAY_STORAGE_UPSTREAM", "").rstrip("/"),
+        "storage_host": urlsplit(env.get("MARKETPLACE_GATEWAY_STORAGE_UPSTREAM", "")).netloc,
     }
     (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
     engine = Engine(debug=False, autoescape=False)
