@@ -65,3 +65,33 @@ def review_created(event):
 @handles("message.sent")
 def message_for_the_absent(event):
     services.notify(event_id=event.id, drafts=kinds.message_new(event.data))
+
+
+@handles("payment.succeeded")
+def payment_succeeded(event):
+    services.notify(event_id=event.id, drafts=kinds.payment_succeeded(event.data))
+
+
+@handles("payment.failed")
+def payment_failed(event):
+    services.notify(event_id=event.id, drafts=kinds.payment_failed(event.data))
+
+
+@handles("payment.refunded")
+def payment_refunded(event):
+    services.notify(event_id=event.id, drafts=kinds.payment_refunded(event.data))
+
+
+@handles("earnings.cleared")
+def earnings_cleared(event):
+    services.notify(event_id=event.id, drafts=kinds.earnings_cleared(event.data))
+
+
+@handles("payout.paid")
+def payout_paid(event):
+    services.notify(event_id=event.id, drafts=kinds.payout_paid(event.data))
+
+
+@handles("payout.failed")
+def payout_failed(event):
+    services.notify(event_id=event.id, drafts=kinds.payout_failed(event.data))

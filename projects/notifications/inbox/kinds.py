@@ -7,6 +7,7 @@ each kind are read (and reviewed) in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 
@@ -31,9 +32,16 @@ def link(path: str) -> str:
     return f"{settings.MARKETPLACE_PUBLIC_URL}{path}"
 
 
+# The seller's money (a balance, payouts) is about the account, not about one order.
+MONEY_RESOURCES = {"earnings.cleared": "/api/payments/balance", "payout.paid": "/api/payments/payouts",
+                   "payout.failed": "/api/payments/payouts"}
+
+
 def resource(kind: str, data: dict) -> str:
     """The API path (through the gateway, with the recipient's token) that answers with what a
     notification is about: the most specific of the ids its data carries."""
+    if kind in MONEY_RESOURCES:
+        return MONEY_RESOURCES[kind]
     if "order_id" in data:
         return f"/api/orders/{data['order_id']}/"
     if "conversation_id" in data:
@@ -79,10 +87,16 @@ def order_revision_requested(data: dict) -> list[Draft]:
 
 
 def order_completed(data: dict) -> list[Draft]:
-    how = "The buyer accepted your delivery." if data["by"] == "buyer" else \
-        "The order completed automatically: the buyer did not respond to the delivery."
-    return [Draft(data["seller_id"], "order.completed", f"Order completed: {data['title']}",
-                  f"{how} Well done!", link(f"/orders/{data['order_id']}"), _order(data))]
+    """To both parties: the seller's work is done, and the buyer may now review it."""
+    if data["by"] == "buyer":
+        to_seller, to_buyer = "The buyer accepted your delivery. Well done!", "You accepted the delivery."
+    else:
+        to_seller = "The order completed automatically: the buyer did not respond to the delivery. Well done!"
+        to_buyer = "The order completed automatically, as you did not respond to the delivery in time."
+    return [Draft(user_id, "order.completed", f"Order completed: {data['title']}", body,
+                  link(f"/orders/{data['order_id']}"), _order(data))
+            for user_id, body in ((data["seller_id"], to_seller),
+                                  (data["buyer_id"], f"{to_buyer} How did it go? Leave a review of the seller."))]
 
 
 def order_cancelled(data: dict) -> list[Draft]:
@@ -91,6 +105,57 @@ def order_cancelled(data: dict) -> list[Draft]:
     return [Draft(user_id, "order.cancelled", f"Order cancelled: {data['title']}", body,
                   link(f"/orders/{data['order_id']}"), {**_order(data), "refunded": data["refunded"]})
             for user_id in (data["buyer_id"], data["seller_id"])]
+
+
+def _payment(data: dict) -> dict:
+    return {"order_id": data["order_id"], "payment_id": data["payment_id"], "amount": data["amount"],
+            "currency": data["currency"]}
+
+
+def payment_succeeded(data: dict) -> list[Draft]:
+    return [Draft(data["buyer_id"], "payment.succeeded", f"Payment received: {data['amount']} {data['currency']}",
+                  "Your payment went through. The seller starts work on your order now.",
+                  link(f"/orders/{data['order_id']}"), _payment(data))]
+
+
+def payment_failed(data: dict) -> list[Draft]:
+    return [Draft(data["buyer_id"], "payment.failed", f"Your payment of {data['amount']} {data['currency']} failed",
+                  f"The payment did not go through: {data['reason'][:300]} Nothing was charged; you can check out "
+                  "again from the order.", link(f"/orders/{data['order_id']}"),
+                  {**_payment(data), "reason": data["reason"]})]
+
+
+def payment_refunded(data: dict) -> list[Draft]:
+    everything = Decimal(data["refunded_total"]) == Decimal(data["payment_amount"])
+    so_far = "the whole payment" if everything else \
+        f"{data['refunded_total']} of your {data['payment_amount']} {data['currency']} payment so far"
+    return [Draft(data["buyer_id"], "payment.refunded", f"Refund of {data['amount']} {data['currency']}",
+                  f"We refunded {data['amount']} {data['currency']} to you ({so_far}). Your bank may take a few days "
+                  "to show it.", link(f"/orders/{data['order_id']}"),
+                  {**_payment(data), "refunded_total": data["refunded_total"],
+                   "payment_amount": data["payment_amount"]})]
+
+
+def earnings_cleared(data: dict) -> list[Draft]:
+    return [Draft(data["seller_id"], "earnings.cleared", f"{data['amount']} {data['currency']} is ready to withdraw",
+                  "The earnings of a completed order have cleared and are now in your available balance.",
+                  link("/earnings"), {"order_id": data["order_id"], "amount": data["amount"],
+                                      "currency": data["currency"]})]
+
+
+def payout_paid(data: dict) -> list[Draft]:
+    return [Draft(data["seller_id"], "payout.paid", f"Payout sent: {data['amount']} {data['currency']}",
+                  f"Your payout of {data['amount']} {data['currency']} is on its way to your account.",
+                  link("/earnings"), {"payout_id": data["payout_id"], "amount": data["amount"],
+                                      "currency": data["currency"]})]
+
+
+def payout_failed(data: dict) -> list[Draft]:
+    return [Draft(data["seller_id"], "payout.failed", f"Your payout of {data['amount']} {data['currency']} failed",
+                  f"The payout could not be made: {data['reason'][:300]} The amount is back in your available "
+                  "balance.", link("/earnings"),
+                  {"payout_id": data["payout_id"], "amount": data["amount"], "currency": data["currency"],
+                   "reason": data["reason"]})]
 
 
 def review_created(data: dict) -> list[Draft]:

@@ -1,10 +1,11 @@
 import environ
 
-from marketplace_libs.config import require_secret
 from marketplace_libs.settings import service_settings, with_admin_sso
+from orders.money import percentage
 
 globals().update(service_settings("orders", apps=[
     "marketplace_libs.events",
+    "marketplace_libs.idempotency",
     "orders",
 ]))
 
@@ -12,10 +13,12 @@ MIDDLEWARE = with_admin_sso(MIDDLEWARE)  # noqa: F821
 
 _env = environ.Env()
 
-DEVELOPMENT_PAYMENT_WEBHOOK_SECRET = "whsec_development_only_0f3c9a"
-PAYMENT_WEBHOOK_SECRET = require_secret("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", DEVELOPMENT_PAYMENT_WEBHOOK_SECRET)
-PAYMENT_WEBHOOK_TOLERANCE_SECONDS = 300
-PAYMENT_PROVIDER = _env.str("MARKETPLACE_PAYMENT_PROVIDER", default="orders.payments.sandbox.SandboxProvider")
+# The money terms of every order placed from now on (orders already placed keep theirs): the buyer's
+# service fee and the seller's commission, as percentages of the price (docs/orders.md, "Money terms").
+BUYER_FEE_PERCENT = percentage("MARKETPLACE_BUYER_FEE_PERCENT",
+                               _env.str("MARKETPLACE_BUYER_FEE_PERCENT", default="5.5"))
+SELLER_COMMISSION_PERCENT = percentage("MARKETPLACE_SELLER_COMMISSION_PERCENT",
+                                       _env.str("MARKETPLACE_SELLER_COMMISSION_PERCENT", default="20"))
 
 # A delivered order the buyer leaves alone completes by itself after this many days.
 ORDER_AUTOCOMPLETE_DAYS = _env.float("MARKETPLACE_ORDER_AUTOCOMPLETE_DAYS", default=3)
@@ -24,5 +27,10 @@ MARKETPLACE_PERIODIC_TASKS = {
     "auto-complete-delivered-orders": {
         "task": "orders.tasks.auto_complete_delivered_orders",
         "every_seconds": _env.int("MARKETPLACE_ORDER_AUTOCOMPLETE_CHECK_SECONDS", default=300),
+    },
+    # Idempotency-Key answers (POST /api/orders/) are kept 24 hours.
+    "purge-expired-idempotency-keys": {
+        "task": "marketplace_libs.idempotency.tasks.purge_expired_keys",
+        "every_seconds": 3600,
     },
 }

@@ -15,7 +15,11 @@ from .models import UNLIMITED, Order
 
 
 def order_placed(order: Order) -> None:
-    publish("order.placed", {**_card(order), "placed_at": iso_utc(order.created_at)}, aggregate_id=str(order.pk))
+    """With the money terms: the payment service charges ``total`` and credits ``seller_earnings``."""
+    publish("order.placed", {
+        **_card(order), "service_fee": _amount(order.service_fee), "total": _amount(order.total),
+        "seller_earnings": _amount(order.seller_earnings), "placed_at": iso_utc(order.created_at),
+    }, aggregate_id=str(order.pk))
 
 
 def order_paid(order: Order) -> None:
@@ -51,6 +55,10 @@ def order_cancelled(order: Order, *, by: str, reason: str, refunded: bool) -> No
 def _card(order: Order) -> dict:
     return {
         "order_id": str(order.pk), "gig_id": str(order.gig_id), "package": order.package, "title": order.title,
-        "buyer_id": str(order.buyer_id), "seller_id": str(order.seller_id), "price": f"{order.price:.2f}",
+        "buyer_id": str(order.buyer_id), "seller_id": str(order.seller_id), "price": _amount(order.price),
         "currency": order.currency,
     }
+
+
+def _amount(value) -> str:
+    return f"{value:.2f}"

@@ -1,4 +1,7 @@
-"""What the order service keeps of the gig service's events: what it sells, at which price."""
+"""What the order service does with others' events: the gigs it sells (gig.*), and the payments of its
+orders (payment.*), which move them."""
+
+from decimal import Decimal
 
 from marketplace_libs.events.registry import handles
 
@@ -15,3 +18,26 @@ def keep_listing(event):
 def drop_listing(event):
     services.record_listing_deleted(gig_id=event.data["gig_id"], seller_id=event.data["seller_id"],
                                    deleted_at=event.data["deleted_at"])
+
+
+@handles("payment.succeeded")
+def start_paid_order(event):
+    data = event.data
+    services.record_payment_succeeded(order_id=data["order_id"], amount=Decimal(data["amount"]),
+                                      currency=data["currency"], buyer_id=data["buyer_id"])
+
+
+@handles("payment.failed")
+def note_failed_payment(event):
+    data = event.data
+    services.record_payment_failed(order_id=data["order_id"], amount=Decimal(data["amount"]),
+                                   currency=data["currency"], buyer_id=data["buyer_id"], reason=data["reason"])
+
+
+@handles("payment.refunded")
+def record_refund(event):
+    data = event.data
+    services.record_payment_refunded(order_id=data["order_id"], amount=Decimal(data["amount"]),
+                                     refunded_total=Decimal(data["refunded_total"]),
+                                     payment_amount=Decimal(data["payment_amount"]), currency=data["currency"],
+                                     buyer_id=data["buyer_id"])

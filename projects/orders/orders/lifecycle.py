@@ -4,6 +4,7 @@
     delivered --request_revision--> in_progress
     pending_payment --cancel (buyer)--> cancelled;  in_progress --cancel (seller)--> cancelled
     staff may cancel any order that is not completed or cancelled yet
+    (pay is taken when the payment service's payment.succeeded arrives)
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ class Step:
     name: str
     sources: frozenset[str]
     target: str
-    actor: str  # buyer, seller, provider, system, staff
+    actor: str  # buyer, seller, payments (the payment service), system, staff
     timeline: str  # the kind of its timeline entry; its event is published by services.py through events.py
 
 
 STEPS = {step.name: step for step in (
-    Step("pay", frozenset({S.PENDING_PAYMENT}), S.IN_PROGRESS, "provider", "paid"),
+    Step("pay", frozenset({S.PENDING_PAYMENT}), S.IN_PROGRESS, "payments", "paid"),
     Step("deliver", frozenset({S.IN_PROGRESS}), S.DELIVERED, "seller", "delivered"),
     Step("request_revision", frozenset({S.DELIVERED}), S.IN_PROGRESS, "buyer", "revision_requested"),
     Step("accept", frozenset({S.DELIVERED}), S.COMPLETED, "buyer", "completed"),

@@ -10,7 +10,7 @@ from django.db import transaction
 from prometheus_client import Counter
 
 ORDERS_PLACED = Counter("marketplace_orders_placed_total", "Orders placed (waiting for their payment).")
-ORDERS_PAID = Counter("marketplace_orders_paid_total", "Orders whose payment the provider confirmed.")
+ORDERS_PAID = Counter("marketplace_orders_paid_total", "Orders paid (payment.succeeded from the payment service).")
 ORDERS_COMPLETED = Counter("marketplace_orders_completed_total",
                            "Orders completed, by the buyer's acceptance or automatically.")
 

@@ -1,4 +1,4 @@
-"""Orders, their timeline, the payment provider's webhook events, and the gigs the service sells."""
+"""Orders with their money terms and timeline, and the gigs the service sells."""
 
 from __future__ import annotations
 
@@ -52,10 +52,12 @@ class OrderStatus(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    REFUND_PENDING = "refund_pending"
+    """What the payment service has told of the order's money (payment.* events); it only moves forward:
+    unpaid, paid, partially_refunded, refunded."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
 
 
@@ -65,7 +67,12 @@ class Order(models.Model):
     package = models.CharField(max_length=10)
     title = models.CharField(max_length=100, help_text="The gig's title when the order was placed.")
     package_title = models.CharField(max_length=60)
-    price = models.DecimalField(max_digits=9, decimal_places=2)
+    # The money terms (orders/money.py), fixed when the order is placed.
+    price = models.DecimalField(max_digits=9, decimal_places=2, help_text="The package's price.")
+    service_fee = models.DecimalField(max_digits=10, decimal_places=2, help_text="The buyer's fee.")
+    total = models.DecimalField(max_digits=10, decimal_places=2, help_text="What the buyer pays: price + fee.")
+    seller_earnings = models.DecimalField(max_digits=10, decimal_places=2,
+                                          help_text="What the seller earns: price less the commission.")
     currency = models.CharField(max_length=3)
     buyer_id = models.UUIDField()
     seller_id = models.UUIDField()
@@ -74,9 +81,9 @@ class Order(models.Model):
     delivery_days = models.PositiveSmallIntegerField()
     revisions_allowed = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
     revisions_used = models.PositiveSmallIntegerField(default=0)
-    payment_provider = models.CharField(max_length=30)
-    payment_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
-    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
+    refunded_total = models.DecimalField(max_digits=10, decimal_places=2, default=0,
+                                         help_text="Refunded to the buyer so far (payment.refunded).")
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -90,6 +97,14 @@ class Order(models.Model):
             models.Index(fields=["buyer_id", "-created_at"], name="order_buyer_idx"),
             models.Index(fields=["seller_id", "-created_at"], name="order_seller_idx"),
             models.Index(fields=["status", "delivered_at"], name="order_status_delivered_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total=models.F("price") + models.F("service_fee")),
+                                   name="order_total_is_price_plus_fee"),
+            models.CheckConstraint(condition=models.Q(seller_earnings__gte=0, seller_earnings__lte=models.F("price")),
+                                   name="order_earnings_within_price"),
+            models.CheckConstraint(condition=models.Q(refunded_total__gte=0, refunded_total__lte=models.F("total")),
+                                   name="order_refunds_within_total"),
         ]
 
     def __str__(self) -> str:
@@ -111,19 +126,10 @@ class Order(models.Model):
 class TimelineEntry(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
     type = models.CharField(max_length=40)
-    actor_id = models.UUIDField(null=True, blank=True, help_text="Empty for the system or the payment provider.")
+    actor_id = models.UUIDField(null=True, blank=True, help_text="Empty for the system or the payment service.")
     message = models.TextField(max_length=5000, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "timeline"
-
-
-class PaymentWebhookEvent(models.Model):
-    """A provider event already applied: the same id again changes nothing."""
-
-    id = models.CharField(max_length=100, primary_key=True)
-    type = models.CharField(max_length=40)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payment_events")
-    received_at = models.DateTimeField(default=timezone.now)

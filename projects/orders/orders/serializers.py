@@ -6,7 +6,7 @@ from rest_framework import serializers
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
-from .models import OrderStatus
+from .models import OrderStatus, PaymentStatus
 
 TIERS = ("basic", "standard", "premium")
 
@@ -38,21 +38,31 @@ class TimelineOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class PaymentOutput(serializers.Serializer):
-    provider = serializers.CharField(source="payment_provider")
-    payment_id = serializers.CharField()
-    status = serializers.CharField(source="payment_status")
+def money_field(help_text: str, **options):
+    """An amount rendered as a decimal string ("158.25"), never a number."""
+    return serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True, help_text=help_text,
+                                    **options)
 
 
 class OrderSummaryOutput(serializers.Serializer):
-    """An order in a list: everything but the requirements and the timeline."""
+    """An order in a list: everything but the requirements and the timeline.
+
+    ``seller_earnings`` is the seller's business: it is rendered only when ``context["viewer_id"]`` is the
+    order's seller, and absent for the buyer.
+    """
 
     id = serializers.UUIDField()
     gig_id = serializers.UUIDField()
     package = serializers.CharField()
     title = serializers.CharField()
-    price = serializers.DecimalField(max_digits=9, decimal_places=2)
+    price = money_field("The package's price.")
+    service_fee = money_field("The buyer's service fee.")
+    total = money_field("What the buyer pays: price + service_fee.")
+    seller_earnings = money_field("What the seller earns: price less the commission. Only to the seller.",
+                                  required=False)
     currency = serializers.CharField()
+    payment_status = serializers.ChoiceField(choices=PaymentStatus.choices)
+    refunded_total = money_field("Refunded to the buyer so far.")
     buyer_id = serializers.UUIDField()
     seller_id = serializers.UUIDField()
     status = serializers.CharField()
@@ -61,9 +71,14 @@ class OrderSummaryOutput(serializers.Serializer):
     late = serializers.BooleanField()
     revisions_allowed = serializers.SerializerMethodField()
     revisions_used = serializers.IntegerField()
-    payment = PaymentOutput(source="*")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def to_representation(self, order):
+        rendered = super().to_representation(order)
+        if str(self.context.get("viewer_id")) != str(order.seller_id):
+            del rendered["seller_earnings"]
+        return rendered
 
     @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["unlimited"]}]})
     def get_revisions_allowed(self, order) -> int | str:
@@ -75,19 +90,3 @@ class OrderOutput(OrderSummaryOutput):
 
     requirements = serializers.CharField()
     timeline = TimelineOutput(many=True, source="timeline.all")
-
-
-class WebhookPaymentData(serializers.Serializer):
-    payment_id = serializers.CharField()
-    order_id = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=9, decimal_places=2)
-    currency = serializers.CharField()
-
-
-class WebhookEventInput(serializers.Serializer):
-    """The provider's event, for the schema: the view verifies the signature over the raw bytes, then
-    ``payments.webhook.parse_event`` reads them."""
-
-    id = serializers.CharField(max_length=100)
-    type = serializers.ChoiceField(choices=("payment.succeeded", "payment.failed", "refund.succeeded"))
-    data = WebhookPaymentData()

@@ -7,21 +7,18 @@ two concurrent calls on one order are serialised, and the second finds the statu
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, NotYet, Unavailable
+from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, NotYet
 
-from . import events, lifecycle, metrics, payments
-from .models import (
-    UNLIMITED, Listing, ListedPackage, Order, OrderStatus, PaymentStatus, PaymentWebhookEvent, TimelineEntry,
-)
-from .payments.webhook import ProviderEvent
+from . import events, lifecycle, metrics, money
+from .models import UNLIMITED, Listing, ListedPackage, Order, OrderStatus, PaymentStatus, TimelineEntry
 
 log = structlog.get_logger("marketplace.orders")
 
@@ -74,19 +71,15 @@ def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Or
         raise Forbidden("Sellers cannot order their own gigs.")
     if offer is None:
         raise InvalidInput.on("package", f"This gig has no '{package}' package.")
-    order_id = uuid.uuid4()
-    try:
-        # Before the transaction: a provider is a network call, and the order id is its idempotency key.
-        payment = payments.provider().create_payment(payments.PaymentRequest(
-            order_id=str(order_id), amount=offer.price, currency=offer.currency, description=listing.title))
-    except payments.PaymentProviderError as error:
-        raise Unavailable("The payment provider is unavailable; nothing was ordered. Try again shortly.") from error
+    terms = money.terms_for(offer.price, fee_percent=settings.BUYER_FEE_PERCENT,
+                            commission_percent=settings.SELLER_COMMISSION_PERCENT)
     with transaction.atomic():
         order = Order.objects.create(
-            id=order_id, gig_id=listing.gig_id, package=offer.tier, title=listing.title,
-            package_title=offer.title, price=offer.price, currency=offer.currency, buyer_id=buyer_id,
+            gig_id=listing.gig_id, package=offer.tier, title=listing.title, package_title=offer.title,
+            price=terms.price, service_fee=terms.service_fee, total=terms.total,
+            seller_earnings=terms.seller_earnings, currency=offer.currency, buyer_id=buyer_id,
             seller_id=listing.seller_id, requirements=requirements, delivery_days=offer.delivery_days,
-            revisions_allowed=offer.revisions, payment_provider=payment.provider, payment_id=payment.payment_id)
+            revisions_allowed=offer.revisions)
         _note(order, "placed", actor_id=buyer_id, message=f"Ordered the {offer.tier} package.")
         events.order_placed(order)
         metrics.count_on_commit(metrics.ORDERS_PLACED)
@@ -163,61 +156,92 @@ def auto_complete_delivered_orders(*, now: datetime | None = None, limit: int = 
     return completed
 
 
-# --- the payment provider's word -----------------------------------------------------------------
+# --- the payment service's word (payment.* events) -------------------------------------------------
+#
+# Events may arrive in any order (retries, redeliveries), so each handler moves the order's payment facts
+# only forward (unpaid -> paid -> partially_refunded -> refunded, refunded_total only grows) and the three
+# converge on the same order whatever their order of arrival. Each is applied once (the inbox); a
+# different event with the same facts changes nothing either.
 
-def apply_provider_event(event: ProviderEvent) -> str:
-    """Apply a verified webhook event once; "applied", "duplicate", or "ignored" (a failure reported
-    after the money arrived: providers do not promise order, so it is stale). Bad facts change nothing (400)."""
+class PaymentMismatch(Exception):
+    """A payment event that does not fit the order (its amount, currency or parties): a bug upstream.
+    Raised so the event is retried and then dead-lettered with this message, never applied."""
+
+
+def record_payment_succeeded(*, order_id, amount: Decimal, currency: str, buyer_id: str) -> Order:
+    """``payment.succeeded``: the buyer paid the order's total; the work starts (the ``pay`` step)."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=_uuid_or_none(event.order_id)).first()
-        if order is None or order.payment_id != event.payment_id:
-            raise InvalidInput.on("data", "No order has this payment.")
-        if PaymentWebhookEvent.objects.filter(pk=event.id).exists():
-            return "duplicate"
-        if event.amount != order.price or event.currency != order.currency:
-            raise InvalidInput.on("data", f"The amount does not match the order ({order.price} {order.currency}).")
-        PaymentWebhookEvent.objects.create(id=event.id, type=event.type, order=order)
-        if event.type == "payment.succeeded":
-            _payment_succeeded(order)
-        elif event.type == "payment.failed":
-            if order.payment_status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
-                return "ignored"
-            if order.status == OrderStatus.PENDING_PAYMENT:
-                order.payment_status = PaymentStatus.FAILED
-                order.save(update_fields=["payment_status", "updated_at"])
-            _note(order, "payment_failed", message="The payment failed; the buyer may pay again.")
-        elif event.type == "refund.succeeded":
-            order.payment_status = PaymentStatus.REFUNDED
+        order = _locked_for_payment(order_id, amount=amount, currency=currency, buyer_id=buyer_id)
+        if order.payment_status == PaymentStatus.UNPAID:
+            order.payment_status = PaymentStatus.PAID
             order.save(update_fields=["payment_status", "updated_at"])
-            _note(order, "refunded", message=f"{order.price} {order.currency} refunded to the buyer.")
-    return "applied"
+        elif order.payment_status == PaymentStatus.REFUNDED:
+            # The refund was heard first: the money is back with the buyer, so no work starts for it.
+            _note(order, "payment_refunded_before_arrival",
+                  message=f"A payment of {order.total} {order.currency} arrived, already refunded in full.")
+            return order
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            order.paid_at = timezone.now()
+            order.due_at = order.paid_at + timedelta(days=order.delivery_days)
+            _move(order, "pay", actor_id=None, note="Payment received.")
+            events.order_paid(order)
+            metrics.count_on_commit(metrics.ORDERS_PAID)
+        elif order.status == OrderStatus.CANCELLED and order.paid_at is None:
+            # The buyer cancelled while paying. The payment service heard order.cancelled and refunds
+            # any paid cancelled order, so nothing is asked of anyone here.
+            order.paid_at = timezone.now()
+            order.save(update_fields=["paid_at", "updated_at"])
+            _note(order, "paid_after_cancellation", message=f"A payment of {order.total} {order.currency} arrived "
+                  "after the cancellation; the payment service refunds it to the buyer.")
+        else:
+            log.info("payment_already_recorded", order_id=str(order.pk), status=order.status)
+    return order
 
 
-def _payment_succeeded(order: Order) -> None:
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        order.payment_status = PaymentStatus.SUCCEEDED
-        order.paid_at = timezone.now()
-        order.due_at = order.paid_at + timedelta(days=order.delivery_days)
-        _move(order, "pay", actor_id=None, note="Payment received.")
-        events.order_paid(order)
-        metrics.count_on_commit(metrics.ORDERS_PAID)
-    elif order.status == OrderStatus.CANCELLED and order.payment_status in (PaymentStatus.PENDING,
-                                                                          PaymentStatus.FAILED):
-        # The buyer cancelled while the payment was on its way: the money goes straight back.
-        order.payment_status = PaymentStatus.SUCCEEDED
-        _note(order, "paid_after_cancellation", message="Payment arrived after the cancellation.")
-        _refund(order)
-        order.save()
+def record_payment_failed(*, order_id, amount: Decimal, currency: str, buyer_id: str, reason: str) -> Order:
+    """``payment.failed``: a checkout failed; the order keeps waiting and the buyer may check out again.
+    A failure heard after the order was paid or cancelled is stale and changes nothing."""
+    with transaction.atomic():
+        order = _locked_for_payment(order_id, amount=amount, currency=currency, buyer_id=buyer_id)
+        if order.status == OrderStatus.PENDING_PAYMENT and order.payment_status == PaymentStatus.UNPAID:
+            _note(order, "payment_failed", message=f"The payment failed ({reason}); the buyer may check out again.")
+        else:
+            log.info("stale_payment_failure_ignored", order_id=str(order.pk), status=order.status,
+                     payment_status=order.payment_status)
+    return order
+
+
+def record_payment_refunded(*, order_id, amount: Decimal, refunded_total: Decimal, payment_amount: Decimal,
+                            currency: str, buyer_id: str) -> Order:
+    """``payment.refunded``: ``amount`` went back to the buyer, ``refunded_total`` of ``payment_amount`` so far."""
+    with transaction.atomic():
+        order = _locked_for_payment(order_id, amount=payment_amount, currency=currency, buyer_id=buyer_id)
+        if not Decimal(0) < amount <= refunded_total <= payment_amount:
+            raise PaymentMismatch(f"Refund of {amount} ({refunded_total} in all) does not fit a payment of "
+                                  f"{payment_amount}.")
+        if refunded_total <= order.refunded_total:
+            log.info("refund_already_recorded", order_id=str(order.pk), refunded_total=str(refunded_total))
+            return order  # this refund, or a later one that covers it, is already known
+        order.refunded_total = refunded_total
+        order.payment_status = (PaymentStatus.REFUNDED if refunded_total == payment_amount
+                                else PaymentStatus.PARTIALLY_REFUNDED)
+        order.save(update_fields=["refunded_total", "payment_status", "updated_at"])
+        _note(order, "refunded", message=f"Refund of {amount} {currency} to the buyer "
+              f"({refunded_total} of {payment_amount} {currency} refunded in all).")
+    return order
+
+
+def _locked_for_payment(order_id, *, amount: Decimal, currency: str, buyer_id: str) -> Order:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise PaymentMismatch(f"No order {order_id}.")
+    if amount != order.total or currency != order.currency or str(buyer_id) != str(order.buyer_id):
+        raise PaymentMismatch(f"A payment of {amount} {currency} by {buyer_id} does not match order {order.pk} "
+                              f"({order.total} {order.currency} by {order.buyer_id}).")
+    return order
 
 
 # --- the machinery ------------------------------------------------------------------------------
-
-def _uuid_or_none(value):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
 
 def _locked_for_party(order_id, user_id: str) -> Order:
     """The order, locked, if ``user_id`` is its buyer or seller; a 404 otherwise (never reveal it exists)."""
@@ -255,22 +279,13 @@ def _complete(order: Order, name: str, *, actor_id, by: str, message: str = "Acc
 
 def _cancel(order: Order, name: str, *, actor_id, reason: str, by: str) -> None:
     order.cancelled_at = timezone.now()
-    refunded = order.payment_status == PaymentStatus.SUCCEEDED
-    if refunded:
-        _refund(order)
+    # Paid (in part, at least): the payment service hears order.cancelled and refunds what is left of it.
+    refunded = order.payment_status in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
     _move(order, name, actor_id=actor_id, note=reason)
+    if refunded:
+        _note(order, "refund_due", message=f"The payment service refunds the payment to the buyer "
+              f"({order.total - order.refunded_total} {order.currency}).")
     events.order_cancelled(order, by=by, reason=reason, refunded=refunded)
-
-
-def _refund(order: Order) -> None:
-    try:
-        outcome = payments.provider().refund(payment_id=order.payment_id, amount=order.price,
-                                             currency=order.currency, order_id=str(order.pk))
-    except payments.PaymentProviderError as error:
-        raise Unavailable("The payment provider is unavailable, so the refund could not start; "
-                          "nothing was changed.") from error
-    order.payment_status = outcome.status
-    _note(order, "refund_requested", message=f"Refund of {order.price} {order.currency} requested.")
 
 
 def _note(order: Order, kind: str, *, actor_id=None, message: str = "", at: datetime | None = None) -> None:

@@ -4,7 +4,6 @@ from . import api
 
 urlpatterns = [
     path("", api.OrdersView.as_view(), name="orders"),
-    path("payments/webhook", api.PaymentWebhookView.as_view(), name="payment-webhook"),
     path("<uuid:order_id>/", api.OrderView.as_view(), name="order"),
     path("<uuid:order_id>/deliver", api.DeliverView.as_view(), name="deliver"),
     path("<uuid:order_id>/request-revision", api.RequestRevisionView.as_view(), name="request-revision"),

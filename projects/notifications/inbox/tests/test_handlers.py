@@ -2,10 +2,11 @@ import uuid
 
 import pytest
 
+from marketplace_libs.events import catalogue
 from marketplace_libs.testing import deliver, event
 from inbox.models import EmailDelivery, Notification
 
-from .conftest import order_data, send_pending
+from .conftest import User, order_data, send_pending
 
 ORDER_EVENTS = {
     "order.placed": ({"placed_at": "2026-05-10T09:00:00Z"}, ["seller"]),
@@ -13,7 +14,7 @@ ORDER_EVENTS = {
     "order.delivered": ({"delivered_at": "2026-05-12T09:00:00Z", "message": "Here you go"}, ["buyer"]),
     "order.revision_requested": ({"requested_at": "2026-05-12T10:00:00Z", "message": "Bluer", "revisions_used": 1,
                                   "revisions_allowed": 2}, ["seller"]),
-    "order.completed": ({"completed_at": "2026-05-13T09:00:00Z", "by": "buyer"}, ["seller"]),
+    "order.completed": ({"completed_at": "2026-05-13T09:00:00Z", "by": "buyer"}, ["buyer", "seller"]),
     "order.cancelled": ({"cancelled_at": "2026-05-11T09:00:00Z", "by": "seller", "reason": "Too busy",
                          "refunded": True}, ["buyer", "seller"]),
 }
@@ -58,6 +59,71 @@ def test_order_events_reach_the_right_party(user, smtp, event_type):
         [message] = [m for m in smtp.to(person.email) if m["X-Marketplace-Kind"] == event_type]
         assert "I will design your logo" in message["Subject"] and f"Hi {person.username}," in smtp.text(message)
         assert "/orders/" in smtp.text(message)
+
+
+def payment_data(buyer: User, seller: User, **extra) -> dict:
+    return {"payment_id": str(uuid.uuid4()), "order_id": str(uuid.uuid4()), "buyer_id": buyer.id,
+            "seller_id": seller.id, "amount": "42.20", "currency": "USD", **extra}
+
+
+def payout_data(seller: User, **extra) -> dict:
+    return {"payout_id": str(uuid.uuid4()), "seller_id": seller.id, "amount": "100.00", "currency": "USD",
+            "provider": "sandbox", **extra}
+
+
+# event type: (its data for a buyer and a seller, who hears of it, words the title and body must carry)
+MONEY_EVENTS = {
+    "payment.succeeded": (lambda b, s: payment_data(b, s, provider="sandbox", succeeded_at="2026-05-10T09:05:00Z"),
+                          "buyer", ["42.20 USD", "went through"]),
+    "payment.failed": (lambda b, s: payment_data(b, s, provider="stripe", reason="Your card was declined.",
+                                                 failed_at="2026-05-10T09:05:00Z"),
+                       "buyer", ["42.20 USD", "Your card was declined.", "check out again"]),
+    "payment.refunded": (lambda b, s: payment_data(b, s, amount="10.00", refunded_total="10.00",
+                                                   payment_amount="42.20", refunded_at="2026-05-12T10:00:00Z"),
+                         "buyer", ["Refund of 10.00 USD", "10.00 of your 42.20 USD payment so far"]),
+    "earnings.cleared": (lambda b, s: {"order_id": str(uuid.uuid4()), "seller_id": s.id, "amount": "32.00",
+                                       "currency": "USD", "cleared_at": "2026-05-24T00:01:00Z"},
+                         "seller", ["32.00 USD", "available balance"]),
+    "payout.paid": (lambda b, s: payout_data(s, paid_at="2026-05-25T00:01:00Z"), "seller", ["100.00 USD"]),
+    "payout.failed": (lambda b, s: payout_data(s, reason="The destination account cannot receive transfers.",
+                                               failed_at="2026-05-25T00:01:00Z"),
+                      "seller", ["100.00 USD", "cannot receive transfers", "back in your available balance"]),
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(MONEY_EVENTS))
+def test_money_events_tell_the_party_whose_money_it_is_in_app_and_by_email(user, smtp, event_type):
+    buyer, seller = user(), user()
+    make_data, party, words = MONEY_EVENTS[event_type]
+    data = make_data(buyer, seller)
+    catalogue.validate(event_type, data)  # the payment service's events as its schemas describe them
+    deliver(event(event_type, data))
+    person = {"buyer": buyer, "seller": seller}[party]
+    [note] = Notification.objects.filter(kind=event_type)
+    assert str(note.user_id) == person.id
+    for word in words:
+        assert word in f"{note.title} {note.body}", word
+    assert note.data["amount"] == data["amount"] and note.data["resource"].startswith("/api/")
+    send_pending()
+    [message] = [m for m in smtp.to(person.email) if m["X-Marketplace-Kind"] == event_type]
+    assert message["Subject"] == note.title and f"Hi {person.username}," in smtp.text(message)
+
+
+def test_a_full_refund_says_so(user):
+    buyer, seller = user(), user()
+    deliver(event("payment.refunded", payment_data(buyer, seller, refunded_total="42.20", payment_amount="42.20",
+                                                   refunded_at="2026-05-12T10:00:00Z")))
+    [note] = Notification.objects.filter(user_id=buyer.id, kind="payment.refunded")
+    assert note.title == "Refund of 42.20 USD" and "the whole payment" in note.body
+
+
+def test_completion_invites_the_buyer_to_review_and_congratulates_the_seller(user):
+    buyer, seller = user(), user()
+    deliver(event("order.completed", order_data(buyer, seller, completed_at="2026-05-13T09:00:00Z", by="system")))
+    to_buyer = Notification.objects.get(user_id=buyer.id, kind="order.completed")
+    to_seller = Notification.objects.get(user_id=seller.id, kind="order.completed")
+    assert "Leave a review" in to_buyer.body and "as you did not respond" in to_buyer.body
+    assert "Well done" in to_seller.body and "review" not in to_seller.body
 
 
 def test_a_review_tells_the_seller(user):

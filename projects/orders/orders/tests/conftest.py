@@ -1,18 +1,17 @@
-"""Fixtures of the order service's tests: a gig on sale (as gig.* events told it), parties with tokens."""
+"""Fixtures of the order service's tests: a gig on sale (as gig.* events told it), parties with tokens,
+and the payment service's events about an order."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
+from marketplace_libs.events import catalogue
 from marketplace_libs.events.consumer import apply_events
 from marketplace_libs.events.envelope import Event
-from orders.payments.webhook import signed_body
 
 ORDERS = "/api/orders"
 
@@ -45,9 +44,12 @@ def gig_event(seller_id: str, *, gig_id: str | None = None, status="active", rev
     }
 
 
-def deliver_event(event_type: str, data: dict) -> None:
-    apply_events([Event(id=str(uuid.uuid4()), type=event_type, version=1, occurred_at=timezone.now(),
-                        producer="test", correlation_id="test", data=data)])
+def deliver_event(event_type: str, data: dict, *, event_id: str | None = None) -> set[str]:
+    """Apply an event as the worker does (inbox and handlers in one transaction), after checking it
+    against its schema as the worker does; the ids applied now (empty for a duplicate)."""
+    catalogue.validate(event_type, data)
+    return apply_events([Event(id=event_id or str(uuid.uuid4()), type=event_type, version=1,
+                               occurred_at=timezone.now(), producer="test", correlation_id="test", data=data)])
 
 
 @pytest.fixture
@@ -74,21 +76,30 @@ def place(buyer: Party, gig: dict, package="basic", **extra) -> dict:
     return response.json()
 
 
-def webhook(api_client, order: dict, event_type="payment.succeeded", *, event_id=None, amount=None,
-            currency=None, at=None, secret=None):
-    body, signature = signed_body({
-        "id": event_id or f"evt_{uuid.uuid4().hex}", "type": event_type,
-        "data": {"payment_id": order["payment"]["payment_id"], "order_id": order["id"],
-                 "amount": amount or order["price"], "currency": currency or order["currency"]},
-    }, secret or settings.PAYMENT_WEBHOOK_SECRET, at=at if at is not None else int(time.time()))
-    return api_client.generic("POST", f"{ORDERS}/payments/webhook", body, content_type="application/json",
-                              HTTP_X_PAYMENT_SIGNATURE=signature)
+def payment_event(order: dict, event_type: str = "payment.succeeded", *, payment_id: str | None = None,
+                  amount: str | None = None, **extra) -> dict:
+    """The data of a payment.* event about ``order`` (the order's answer), as the payment service sends it."""
+    data = {"payment_id": payment_id or str(uuid.uuid5(uuid.NAMESPACE_URL, order["id"])), "order_id": order["id"],
+            "buyer_id": order["buyer_id"], "seller_id": order["seller_id"], "currency": order["currency"]}
+    if event_type == "payment.refunded":
+        refunded = amount or order["total"]
+        return {**data, "amount": refunded, "refunded_total": refunded, "payment_amount": order["total"],
+                "refunded_at": "2026-06-03T10:00:00Z", **extra}
+    data.update(provider="sandbox", amount=amount or order["total"])
+    if event_type == "payment.failed":
+        return {**data, "reason": "Your card was declined.", "failed_at": "2026-06-02T10:00:00Z", **extra}
+    return {**data, "succeeded_at": "2026-06-02T10:00:00Z", **extra}
 
 
-def paid(api_client, buyer, gig, package="basic") -> dict:
+def refund_of(order: dict, amount: str, refunded_total: str) -> dict:
+    return payment_event(order, "payment.refunded", amount=amount, refunded_total=refunded_total)
+
+
+def pay(order: dict, **extra) -> set[str]:
+    return deliver_event("payment.succeeded", payment_event(order, **extra))
+
+
+def paid(buyer, gig, package="basic") -> dict:
     order = place(buyer, gig, package)
-    assert webhook(api_client, order).status_code == 200
+    pay(order)
     return order
-
-
-

@@ -30,10 +30,10 @@ def _race(calls) -> list[str]:
         return list(pool.map(attempt, calls))
 
 
-def test_twenty_concurrent_accepts_and_cancels_one_wins_one_event(api_client, buyer, seller, gig):
+def test_twenty_concurrent_accepts_and_cancels_one_wins_one_event(buyer, seller, gig):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    order = paid(api_client, buyer, gig)
+    order = paid(buyer, gig)
     services.deliver(order_id=order["id"], user_id=seller.id, message="Done")
     calls = [lambda: services.accept(order_id=order["id"], user_id=buyer.id)] * 10 + [
         lambda: services.cancel_by_staff(order_id=order["id"], staff_username="staff", reason="race")] * 10
@@ -42,10 +42,10 @@ def test_twenty_concurrent_accepts_and_cancels_one_wins_one_event(api_client, bu
     assert len(published("order.completed")) + len(published("order.cancelled")) == 1
 
 
-def test_concurrent_deliveries_and_seller_cancels_on_one_order(api_client, buyer, seller, gig):
+def test_concurrent_deliveries_and_seller_cancels_on_one_order(buyer, seller, gig):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    order = paid(api_client, buyer, gig)
+    order = paid(buyer, gig)
     calls = [lambda: services.deliver(order_id=order["id"], user_id=seller.id, message="x")] * 10 + [
         lambda: services.cancel(order_id=order["id"], user_id=seller.id, reason="busy")] * 10
     outcomes = _race(calls)
@@ -53,9 +53,9 @@ def test_concurrent_deliveries_and_seller_cancels_on_one_order(api_client, buyer
     assert len(published("order.delivered")) + len(published("order.cancelled")) == 1
 
 
-def test_a_delivered_order_completes_by_itself_after_the_delay_once(api_client, buyer, seller, gig, settings):
+def test_a_delivered_order_completes_by_itself_after_the_delay_once(buyer, seller, gig, settings):
     settings.ORDER_AUTOCOMPLETE_DAYS = 3
-    order = paid(api_client, buyer, gig)
+    order = paid(buyer, gig)
     delivered = services.deliver(order_id=order["id"], user_id=seller.id, message="Done")
     assert services.auto_complete_delivered_orders(now=delivered.delivered_at + timedelta(days=2, hours=23)) == 0
     later = delivered.delivered_at + timedelta(days=3, seconds=1)
