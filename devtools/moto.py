@@ -69,8 +69,20 @@ def ensure_running(var_dir: Path, *, port: int | None = None) -> str:
     raise SystemExit(f"moto_server did not answer on {endpoint} within {START_TIMEOUT_SECONDS} s; see {var_dir / 'moto.log'}")
 
 
+def ensure_libmagic() -> None:
+    """Debian's libmagic1, which python-magic loads to read uploads' types (docs/files.md)."""
+    import ctypes.util
+
+    if ctypes.util.find_library("magic") is None:
+        from .servers import install
+
+        install(["libmagic1"])
+
+
 def prepare(env: dict, *, var_dir: Path) -> dict:
-    """``env`` with a running moto server's endpoint (a person's own setting is kept)."""
+    """The files layer's local needs: libmagic, and ``env`` with a running moto server's endpoint (a
+    person's own setting is kept)."""
+    ensure_libmagic()
     if env.get(VARIABLE):
         return env
     return {**env, VARIABLE: ensure_running(var_dir)}
