@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 
 from .models import ChatFile, Conversation, Message, Person, ReadState
 
@@ -30,9 +30,9 @@ def last_messages(conversations) -> dict:
     by_conversation = {}
     for conversation in conversations:
         if conversation.message_count:
-            by_conversation[conversation.pk] = (Message.objects.filter(conversation=conversation,
-                                                                       seq=conversation.message_count)
-                                                .prefetch_related("files").first())
+            by_conversation[conversation.pk] = Message.objects.filter(conversation=conversation,
+                                                                      seq=conversation.message_count).first()
+    prefetch_related_objects([message for message in by_conversation.values() if message], "files")
     return by_conversation
 
 
