@@ -3,7 +3,7 @@
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -91,7 +91,7 @@ class ReadView(APIView):
 
 
 class ConversationFilesView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [MultiPartParser, JSONParser]  # JSON: to answer 400 "send a file", not 415
 
     @extend_schema(summary="Upload a file to send in this conversation (a participant)",
                    description="The multipart field `file`, at most MARKETPLACE_MAX_UPLOAD_MB. Then send it: "

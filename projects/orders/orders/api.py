@@ -4,7 +4,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -132,7 +132,7 @@ def _party_order(request, order_id):
 
 
 class OrderFilesView(APIView):
-    parser_classes = [MultiPartParser]
+    parser_classes = [MultiPartParser, JSONParser]  # JSON: to answer 400 "send a file", not 415
 
     @extend_schema(summary="The order's files the caller may see",
                    description="The buyer's files, the caller's own, and every delivered file.",

@@ -111,6 +111,7 @@ def test_bad_uploads_store_nothing(files_storage, buyer, seller, gig, settings, 
     kind, storage = files_storage
     order = paid(buyer, gig)
     assert upload(seller, order["id"], data=b"", name="empty.zip").status_code == 400
+    assert seller.client.post(f"{ORDERS}/{order['id']}/files", {}, format="json").status_code == 400  # no file
     settings.MARKETPLACE_CONFIG = type(settings.MARKETPLACE_CONFIG)(**{
         **settings.MARKETPLACE_CONFIG.__dict__, "max_upload_mb": 1})
     too_big = upload(seller, order["id"], data=b"\0" * (1024 * 1024 + 1), name="big.bin")
