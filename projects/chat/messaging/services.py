@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
+from marketplace_libs.events.celery_app import send_task
 from marketplace_libs.files import thumbnails
 from marketplace_libs.files.storage import INLINE_TYPES, file_storage, served_inline
 from marketplace_libs.files.uploads import store_upload
@@ -169,10 +170,8 @@ def upload_file(*, conversation: Conversation, user_id, upload) -> ChatFile:
 
 
 def _enqueue_thumbnail(file_id) -> None:
-    from .tasks import make_file_thumbnail
-
     try:
-        make_file_thumbnail.delay(str(file_id))
+        send_task("messaging.tasks.make_file_thumbnail", str(file_id))
     except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
         log.warning("thumbnail_task_not_queued", file_id=str(file_id), error=repr(error))
 

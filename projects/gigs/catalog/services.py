@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
+from marketplace_libs.events.celery_app import send_task
 from marketplace_libs.files import thumbnails
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.readmodels import ensure_card, keep_card
@@ -169,10 +170,8 @@ def add_image(*, gig: Gig, upload) -> GigImage:
 
 
 def _enqueue_thumbnail(image_id) -> None:
-    from .tasks import make_image_thumbnail
-
     try:
-        make_image_thumbnail.delay(str(image_id))
+        send_task("catalog.tasks.make_image_thumbnail", str(image_id))
     except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
         log.warning("thumbnail_task_not_queued", image_id=str(image_id), error=repr(error))
 

@@ -124,3 +124,13 @@ def test_a_picture_that_pillow_cannot_read_gets_no_thumbnail(caller, files_stora
     image = GigImage.objects.create(gig_id=gig["id"], file=name)
     assert services.make_thumbnail(image_id=image.pk) is False
     assert not GigImage.objects.get(pk=image.pk).thumbnail
+
+
+def test_the_upload_queues_its_thumbnail_on_the_services_own_tasks_queue():
+    """A web process sends the task through the service's app (config.celery), not Celery's default app."""
+    from marketplace_libs.events.celery_app import service_app
+
+    app = service_app()
+    assert app.main == "gigs" and app.conf.task_default_queue == "gigs.tasks"
+    assert app.conf.broker_url.startswith("amqp://") or app.conf.broker_url.startswith("filesystem://")
+    assert "catalog.tasks.make_image_thumbnail" in app.tasks
