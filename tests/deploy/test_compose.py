@@ -104,7 +104,7 @@ def test_every_platform_process_waits_for_the_migration(platform_services):
 
 def test_long_running_containers_restart_and_one_shots_do_not(compose):
     for name, spec in compose["services"].items():
-        one_shot = name in ("migrate", "elastic-setup", "kibana-setup")
+        one_shot = name in ("migrate", "elastic-setup", "kibana-setup", "minio-setup")
         assert spec.get("restart") == ("no" if one_shot else "unless-stopped"), name
 
 
@@ -170,7 +170,8 @@ def test_the_signing_key_reaches_only_the_auth_service(platform_services):
 
 def test_nginx_gets_no_secret(platform_services):
     environment = platform_services["nginx"]["environment"]
-    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_", "MARKETPLACE_TRUSTED_PROXIES"))
+    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_", "MARKETPLACE_TRUSTED_PROXIES",
+                                "MARKETPLACE_MAX_UPLOAD_MB"))
                for name in environment)
 
 
