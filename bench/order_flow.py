@@ -20,14 +20,15 @@ order (--orders in all, after --warmup unmeasured ones; with --rate, the buyers 
 that many orders per second instead):
 
     POST /api/orders/                       as the buyer          (place)
-    POST /api/orders/payments/webhook       signed as the provider (payment.succeeded)
+    pay: the payment service's ``payment.succeeded`` applied in this process as the order
+         service's worker applies it (``apply_events``: inbox row, handler, order.paid to the outbox)
     POST /api/orders/<id>/deliver           as the seller
     POST /api/orders/<id>/accept            as the buyer
 
 Reports orders/s and p50/p95/p99 of each call, the CPU each order costs (service, PostgreSQL,
 relay, this load generator), then checks the database: every order completed, and per order
 exactly one timeline entry and one outbox event per transition (placed, paid, delivered,
-completed), one webhook event, every outbox row relayed. Then lists the SQL statements each call
+completed), one inbox row per payment, every outbox row relayed. Then lists the SQL statements each call
 runs (one order replayed in this process through Django's test client). Targets (issue 6):
 p95 <= 60 ms for each call; nothing lost or doubled. Exit status 0 when met.
 """
@@ -36,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -62,8 +61,7 @@ SETTINGS_DIR = Path(__file__).resolve().parent / "orders_service"
 DATABASE_PREFIX = "bench_orders_marketplace_"
 DATABASE = f"{DATABASE_PREFIX}orders"
 VHOST = "bench_orders"
-WEBHOOK_SECRET = "whsec_bench_orders_" + uuid.uuid4().hex
-CALLS = ("place", "webhook", "deliver", "accept")
+CALLS = ("place", "pay", "deliver", "accept")
 TRANSITIONS = {"placed": "order.placed", "paid": "order.paid", "delivered": "order.delivered",
                "completed": "order.completed"}  # timeline type -> event type
 TARGET_P95_MS = 60.0
@@ -90,15 +88,27 @@ def jwks(key) -> str:
     return json.dumps(test_jwks(key))
 
 
-def signed_webhook(order: dict) -> tuple[bytes, str]:
-    """The provider's ``payment.succeeded`` for ``order``, signed as orders/payments/webhook.py expects."""
-    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": "payment.succeeded",
-                       "data": {"payment_id": order["payment"]["payment_id"], "order_id": order["id"],
-                                "amount": order["price"], "currency": order["currency"]}},
-                      separators=(",", ":")).encode()
-    timestamp = int(time.time())
-    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={digest}"
+def payment_succeeded(order: dict):
+    """The payment service's ``payment.succeeded`` for ``order``, as the order service's worker receives it."""
+    from django.utils import timezone
+
+    from marketplace_libs.events.envelope import Event
+    from marketplace_libs.times import iso_utc
+
+    return Event(id=str(uuid.uuid4()), type="payment.succeeded", version=1, occurred_at=timezone.now(),
+                 producer="bench", correlation_id="bench-orders", data={
+                     "payment_id": str(uuid.uuid4()), "order_id": order["id"], "buyer_id": order["buyer_id"],
+                     "seller_id": order["seller_id"], "provider": "sandbox", "amount": order["total"],
+                     "currency": order["currency"], "succeeded_at": iso_utc(timezone.now())})
+
+
+def set_up_django(env: dict) -> None:
+    """Django in this process, on the bench's database: the pay step applies events here."""
+    os.environ.update(env, MARKETPLACE_LOG_LEVEL="WARNING")  # no access-log lines in the report
+    sys.path[:0] = [str(ORDERS_DIR), str(SETTINGS_DIR)]
+    import django
+
+    django.setup()
 
 
 # --- database, broker, service --------------------------------------------------------------------
@@ -234,16 +244,21 @@ class Buyer:
             raise RuntimeError(f"{name}: {response.status} {content[:300]!r}")
         return json.loads(content)
 
+    def pay(self, order: dict, *, record: bool) -> None:
+        from marketplace_libs.events.consumer import apply_events
+
+        began = time.perf_counter()
+        assert apply_events([payment_succeeded(order)]), order["id"]
+        if record:
+            self.timings["pay"].append((time.perf_counter() - began) * 1000)
+
     def one_order(self, *, record: bool) -> None:
         package = self.rng.choice(PACKAGES)[0]
         order = self.call("place", "/api/orders/", token=self.token, expect=201, record=record,
                           body=json.dumps({"gig_id": self.gig_id, "package": package,
                                            "requirements": "Blue and white, please."}).encode())
         self.order_ids.append(order["id"])
-        body, signature = signed_webhook(order)
-        paid = self.call("webhook", "/api/orders/payments/webhook", body=body, record=record,
-                         headers={"X-Payment-Signature": signature})
-        assert paid["outcome"] == "applied", paid
+        self.pay(order, record=record)
         self.call("deliver", f"/api/orders/{order['id']}/deliver", token=self.seller_token, record=record,
                   body=b'{"message":"Here are your files."}')
         done = self.call("accept", f"/api/orders/{order['id']}/accept", token=self.token, record=record)
@@ -308,8 +323,7 @@ def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
                WHERE e.aggregate_id = o.id::text) <> %s::varchar[]""", [expected_events])
         orphan_events = scalar("SELECT count(*) FROM events_outboxevent e WHERE NOT EXISTS "
                                "(SELECT 1 FROM orders_order o WHERE o.id::text = e.aggregate_id)")
-        wrong_webhooks = scalar("SELECT count(*) FROM orders_order o WHERE (SELECT count(*) FROM "
-                                "orders_paymentwebhookevent w WHERE w.order_id = o.id) <> 1")
+        payments_applied = scalar("SELECT count(*) FROM events_inboxevent WHERE event_type = 'payment.succeeded'")
         unrelayed = None
         if relay:
             deadline = time.monotonic() + 60
@@ -324,11 +338,11 @@ def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
         "orders placed (clients)": len(order_ids),
         "orders in the database": len(found),
         "orders unknown to the clients or missing": len(set(found) ^ set(order_ids)),
-        "not completed and paid": sum(1 for state in found.values() if state != ("completed", "succeeded")),
+        "not completed and paid": sum(1 for state in found.values() if state != ("completed", "paid")),
         "orders without exactly one timeline entry per transition": wrong_timeline,
         "orders without exactly one outbox event per transition": wrong_events,
         "outbox events of no order": orphan_events,
-        "orders without exactly one webhook event": wrong_webhooks,
+        "payments applied other than once per order": abs(payments_applied - len(found)),
         **totals,
     }
     if relay:
@@ -342,12 +356,8 @@ def verify(env: dict, order_ids: list[str], *, relay: bool) -> dict:
 # --- the SQL of each call -------------------------------------------------------------------------------
 
 def trace_queries(env: dict, key, seller_id: str, gig_id: str) -> dict[str, list[str]]:
-    """One order's four calls through Django's test client in this process; the SQL each ran."""
-    os.environ.update(env, MARKETPLACE_LOG_LEVEL="WARNING")  # no access-log lines in the report
-    sys.path[:0] = [str(ORDERS_DIR), str(SETTINGS_DIR)]
-    import django
-
-    django.setup()
+    """One order's three calls through Django's test client in this process, and its payment event; the SQL
+    each ran."""
     from django.db import connection
     from django.test import Client
 
@@ -372,9 +382,17 @@ def trace_queries(env: dict, key, seller_id: str, gig_id: str) -> dict[str, list
 
     order = traced("place", lambda: client.post("/api/orders/", {"gig_id": gig_id, "package": "basic"},
                                                 content_type="application/json", **buyer))
-    body, signature = signed_webhook(order)
-    traced("webhook", lambda: client.post("/api/orders/payments/webhook", body, content_type="application/json",
-                                          HTTP_X_PAYMENT_SIGNATURE=signature))
+    captured: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        captured.append(" ".join(sql.split()))
+        return execute(sql, params, many, context)
+
+    from marketplace_libs.events.consumer import apply_events
+
+    with connection.execute_wrapper(capture):
+        apply_events([payment_succeeded(order)])
+    statements["pay"] = captured
     traced("deliver", lambda: client.post(f"/api/orders/{order['id']}/deliver", {"message": "Files."},
                                           content_type="application/json", **seller))
     traced("accept", lambda: client.post(f"/api/orders/{order['id']}/accept", content_type="application/json",
@@ -403,7 +421,6 @@ def main() -> None:
     env = bench_environment(
         MARKETPLACE_DATABASE_PREFIX=DATABASE_PREFIX,
         MARKETPLACE_VAR_DIR=str(ROOT / "var" / "bench-orders"),
-        MARKETPLACE_PAYMENT_WEBHOOK_SECRET=WEBHOOK_SECRET,
         MARKETPLACE_BENCH_JWKS=jwks(key),
         DJANGO_SETTINGS_MODULE="orders_bench_settings",
         PYTHONPATH=os.pathsep.join(filter(None, [str(SETTINGS_DIR), os.environ.get("PYTHONPATH")])),
@@ -420,6 +437,7 @@ def main() -> None:
         sellers = [str(uuid.uuid4()) for _ in range(args.buyers)]
         gigs = [gig_created(seller, index) for index, seller in enumerate(sellers)]
         seed(env, gigs)
+        set_up_django(env)
         port = free_port()
         with running_service(env, port, workers=args.workers, threads=args.threads, relay=relay) as pids:
             buyers = [Buyer(port, mint(key, str(uuid.uuid4()), ("buyer",)), mint(key, seller, ("buyer", "seller")),

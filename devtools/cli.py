@@ -13,7 +13,7 @@ from marketplace_libs.topology import (
     REPO_ROOT, database_name, gateway_port, present_services, service,
 )
 
-from . import processes
+from . import localstripe, processes
 
 PYTHON = sys.executable
 
@@ -72,6 +72,12 @@ def cmd_up(args) -> int:
     from . import platform_record
 
     env = processes.child_environment(dict(os.environ))
+    if localstripe.wanted(env):
+        # The stripe provider on this machine: localstripe, told to send its webhooks to this gateway.
+        env = localstripe.with_defaults(env)
+        localstripe.ensure_running(env, log_dir=processes.var_dir(env) / "log")
+        localstripe.register_webhook(env, endpoint_id=f"platform-{gateway_port()}",
+                                     gateway_url=f"http://127.0.0.1:{gateway_port()}")
     if not args.no_migrate:
         migrate(env)
     run_dir = processes.var_dir(env) / "run"
@@ -83,6 +89,9 @@ def cmd_up(args) -> int:
     for spec in present_services():
         print(f"  {spec.name:<13} {base_url}{spec.api_prefix}   admin {base_url}/admin/{spec.name}/")
     print(f"  servers       {platform_record.describe(env)}")
+    if localstripe.wanted(env):
+        print(f"  stripe        localstripe at {env['MARKETPLACE_STRIPE_API_BASE']}, webhooks to "
+              f"{base_url}/api/payments/webhooks/stripe")
     print(f"  logs          {processes.platform_log_path(env)}  (manage_all.py logs [service] [--request-id ID])")
     record = platform_record.write(env, pid=os.getpid(), gateway_url=base_url)
     print(f"  recorded in   {record}  (other manage_all.py commands talk to this platform)")
@@ -144,7 +153,12 @@ def cmd_seed(args) -> int:
             _manage(spec.project_dir, "seed_demo", env=env)
     print("== seed through the gateway", flush=True)
     secret = env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", "whsec_development_only_0f3c9a")
-    Seeder(base_url, secret).run()
+    payments = service("payments").project_dir
+
+    def release_earning(order_id: str) -> None:
+        _manage(payments, "release_earning", order_id, env=env)
+
+    Seeder(base_url, secret, release_earning).run()
     print(f"demo password for every account: {PASSWORD_HINT}")
     return 0
 

@@ -28,6 +28,17 @@ E2E_OVERRIDES = {
     "MARKETPLACE_GATEWAY_CREDENTIALS_BURST": "200",
     "MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS": "1000",
     "MARKETPLACE_PUBLIC_URL": "http://127.0.0.1:18080",
+    # Both payment providers: checkout takes the sandbox unless the body names stripe, which goes to a
+    # localstripe of the suite's own (beside a developer's on 8420), started and told of the gateway by `up`.
+    "MARKETPLACE_PAYMENT_PROVIDER": "sandbox",
+    "MARKETPLACE_PAYMENT_PROVIDERS": "sandbox,stripe",
+    "MARKETPLACE_STRIPE_API_BASE": "http://127.0.0.1:18420",
+    "MARKETPLACE_STRIPE_API_KEY": "sk_test_e2e_localstripe",
+    "MARKETPLACE_STRIPE_WEBHOOK_SECRET": "whsec_e2e_localstripe",
+    # Earnings clear at completion and the payment scheduler runs every 2 s, so that the money's whole
+    # journey (pending, cleared, paid out) fits in a test.
+    "MARKETPLACE_CLEARANCE_DAYS": "0",
+    "MARKETPLACE_PAYMENTS_SCHEDULER_SECONDS": "2",
 }
 
 
@@ -37,6 +48,10 @@ def test_environment(base: dict | None = None) -> dict:
         env.setdefault(name, value)
     # Servers the tests start themselves (osmem-server, aiosmtpd): a developer's own must not be written to.
     for name in ("MARKETPLACE_ELASTICSEARCH_URL", "MARKETPLACE_EMAIL_URL"):
+        env.pop(name, None)
+    # Nor a developer's Stripe account: tests pay through the sandbox and localstripe only.
+    for name in ("MARKETPLACE_PAYMENT_PROVIDER", "MARKETPLACE_PAYMENT_PROVIDERS", "MARKETPLACE_STRIPE_API_BASE",
+                 "MARKETPLACE_STRIPE_API_KEY", "MARKETPLACE_STRIPE_WEBHOOK_SECRET"):
         env.pop(name, None)
     # Tests flush their Redis database: never the one a developer's platform may be using.
     env["MARKETPLACE_REDIS_URL"] = with_redis_db(env["MARKETPLACE_REDIS_URL"], 1)

@@ -63,10 +63,14 @@ BUYERS = ["alice@demo.marketplace.local", "bruno@demo.marketplace.local"]
 
 
 class Seeder:
-    def __init__(self, base_url: str, webhook_secret: str):
+    def __init__(self, base_url: str, webhook_secret: str, release_earning):
         self.client = httpx.Client(base_url=base_url, timeout=15)
         self.secret = webhook_secret
+        # Clears a completed order's earning now (the payment service's release_earning command), so the
+        # demo shows an available balance and a payout without waiting the clearance days.
+        self.release_earning = release_earning
         self.tokens: dict[str, dict] = {}
+        self.completed: list[str] = []
 
     def log_in(self, email: str) -> dict:
         response = self.client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
@@ -113,6 +117,7 @@ class Seeder:
                 continue
             self._orders_of(email, buyer, gigs)
         self._conversation(BUYERS[0], next(iter(SELLERS)))
+        self._money()
 
     def _publish(self, session, title, category, tags, packages) -> dict:
         response = self.client.post("/api/gigs/", headers=_auth(session), json={
@@ -134,12 +139,13 @@ class Seeder:
             seller = self.tokens[gig["seller_email"]]
             order = self.wait(lambda gig=gig: self._place(buyer, gig), "the gigs to reach the order service")
             if stage != "pending_payment":
-                self._pay(order)
+                self._pay(buyer, order)
             if stage in ("delivered", "completed"):
                 self.client.post(f"/api/orders/{order['id']}/deliver", headers=_auth(seller),
                                  json={"message": "Here is your delivery: the files are attached."}).raise_for_status()
             if stage == "completed":
                 self.client.post(f"/api/orders/{order['id']}/accept", headers=_auth(buyer)).raise_for_status()
+                self.completed.append(order["id"])
                 self.wait(lambda order=order: _reviewed(self.client.post("/api/reviews/", headers=_auth(buyer), json={
                     "order_id": order["id"], "rating": 5 - offset,
                     "comment": "Clear communication and a great result, delivered on time."})),
@@ -152,14 +158,39 @@ class Seeder:
             "requirements": "Please see the brief in our chat."})
         return response.json() if response.status_code == 201 else None
 
-    def _pay(self, order: dict) -> None:
+    def _pay(self, buyer: dict, order: dict) -> None:
+        """Checkout, then the sandbox provider's signed webhook; back once the order is in progress."""
+        payment = self.wait(lambda: _json_if(self.client.post("/api/payments/checkout", headers=_auth(buyer),
+                                                              json={"order_id": order["id"]}), 200, 201),
+                            "the order to reach the payment service")
         body = json.dumps({"id": f"seed_{uuid.uuid4().hex}", "type": "payment.succeeded",
-                           "data": {"payment_id": order["payment"]["payment_id"], "order_id": order["id"],
-                                    "amount": order["price"], "currency": order["currency"]}}).encode()
+                           "data": {"payment_id": payment["id"], "order_id": order["id"],
+                                    "amount": payment["amount"], "currency": payment["currency"]}}).encode()
         stamp = int(time.time())
         signature = hmac.new(self.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-        self.client.post("/api/orders/payments/webhook", content=body, headers={
+        self.client.post("/api/payments/webhooks/sandbox", content=body, headers={
             "Content-Type": "application/json", "X-Payment-Signature": f"t={stamp},v1={signature}"}).raise_for_status()
+        self.wait(lambda: self.client.get(f"/api/orders/{order['id']}/", headers=_auth(buyer))
+                  .json()["status"] == "in_progress", "the payment to reach the order service")
+
+    def _money(self) -> None:
+        """The completed orders' earnings cleared, and the first seller paid out part of theirs."""
+        for order_id in self.completed:
+            self.release_earning(order_id)
+        email = next(iter(SELLERS))
+        seller = self.tokens[email]
+        if self.client.get("/api/payments/payouts", headers=_auth(seller)).json()["count"]:
+            print(f"  seller {seller['username']:<14} already has a payout")
+            return
+
+        def available():
+            balances = self.client.get("/api/payments/balance", headers=_auth(seller)).json()["balances"]
+            return next((row for row in balances if row["available"] != "0.00"), None)
+
+        balance = self.wait(available, "the earnings to clear")
+        self.client.post("/api/payments/payouts", headers=_auth(seller),
+                         json={"amount": "20.00", "currency": balance["currency"]}).raise_for_status()
+        print(f"  seller {seller['username']:<14} earnings cleared, a payout of 20.00 {balance['currency']}")
 
     def _conversation(self, buyer_email: str, seller_email: str) -> None:
         buyer, seller = self.tokens[buyer_email], self.tokens[seller_email]

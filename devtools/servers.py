@@ -247,15 +247,24 @@ def database_url(url: str, var_dir: Path, *, configured: bool) -> str:
     return candidate
 
 
-def prepare(env: dict, *, configured: set[str], var_dir: Path, need_nginx: bool) -> dict:
+def prepare(env: dict, *, configured: set[str], var_dir: Path, need_nginx: bool,
+            stripe_for: dict | None = None) -> dict:
     """``env`` with servers that answer and accept it: installs, starts, and makes a PostgreSQL role
-    as needed. ``configured``: the variables the person set themselves (never rewritten)."""
+    as needed. ``configured``: the variables the person set themselves (never rewritten).
+    ``stripe_for``: the environment of a platform that runs the stripe provider on localstripe (the
+    end-to-end one), whose localstripe is started here too (the payment service's unit tests start
+    one of their own)."""
     if need_nginx:  # the end-to-end suite: nginx, and Chromium for its page tests
         from . import browser, nginx
 
         nginx.ensure_installed()
         browser.ensure_installed()
     ensure_running(env)
+    if stripe_for is not None:
+        from . import localstripe
+
+        if localstripe.wanted(stripe_for):
+            localstripe.ensure_running(localstripe.with_defaults(stripe_for), log_dir=var_dir / "log")
     from . import moto  # S3 for the storage tests (its own module: docs/files.md)
 
     env = moto.prepare(env, var_dir=var_dir)

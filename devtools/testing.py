@@ -71,8 +71,9 @@ def run(targets: list[str], *, pytest_args: str = "") -> int:
         print(f"unknown test target(s) {', '.join(unknown)}; choose from {', '.join(available)}")
         return 2
     configured = {name for name in environment.LOCAL_SERVERS if os.environ.get(name)}
+    end_to_end = not targets or "e2e" in targets
     env = servers.prepare(environment.test_environment(), configured=configured, var_dir=REPO_ROOT / "var",
-                          need_nginx=not targets or "e2e" in targets)
+                          need_nginx=end_to_end, stripe_for=environment.e2e_environment() if end_to_end else None)
     print("servers: " + ", ".join(f"{name.removeprefix('MARKETPLACE_').removesuffix('_URL').lower()} "
                                   f"{servers.redact_url(env[name])}" for name in environment.LOCAL_SERVERS), flush=True)
     totals = [0, 0, 0]

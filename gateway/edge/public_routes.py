@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from marketplace_libs.topology import ALL_SERVICES
+
 IGNORED = "ignored"
 OPTIONAL = "optional"
 UUID = r"[0-9a-fA-F-]{36}"
-SERVICES = r"(auth|users|gigs|orders|reviews|chat|notifications)"
+# Every service of the topology, so that a new one's health and schema are public from its first day.
+SERVICES = "(" + "|".join(re.escape(spec.name) for spec in ALL_SERVICES) + ")"
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,9 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     _route(READ, rf"/api/gigs/{UUID}/"),
     # Reviews: lists and summaries.
     _route(READ, r"/api/reviews/(summary/?)?"),
-    # Orders: the payment provider's webhook, authenticated by its signature.
-    _route("POST", r"/api/orders/payments/webhook/?", IGNORED),
+    # Payments: the providers' webhooks, authenticated by their signatures (the sandbox's
+    # X-Payment-Signature, Stripe's Stripe-Signature), never by a user's token.
+    _route("POST", r"/api/payments/webhooks/(sandbox|stripe)/?", IGNORED),
 )
 
 

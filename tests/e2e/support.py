@@ -171,10 +171,11 @@ def token_claims(token: str) -> dict:
 DEVELOPMENT_PAYMENT_WEBHOOK_SECRET = "whsec_development_only_0f3c9a"
 
 
-def signed_payment_webhook(platform: Platform, order: dict, event_type: str = "payment.succeeded", *,
+def signed_sandbox_webhook(platform: Platform, payment: dict, event_type: str = "payment.succeeded", *,
                            event_id: str | None = None, amount: str | None = None, secret: str | None = None,
                            at: int | None = None) -> tuple[bytes, dict]:
-    """A payment provider's webhook request for ``order``: (raw body, headers), signed as the contract says."""
+    """The sandbox provider's webhook for a checkout's ``payment``: (raw body, headers), signed as the
+    contract says (``X-Payment-Signature: t=<unix>,v1=<HMAC-SHA256 of "<t>.<body>">``)."""
     import hashlib
     import hmac
     import json
@@ -182,11 +183,39 @@ def signed_payment_webhook(platform: Platform, order: dict, event_type: str = "p
 
     secret = secret or platform.env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", DEVELOPMENT_PAYMENT_WEBHOOK_SECRET)
     body = json.dumps({"id": event_id or f"evt_{uuid.uuid4().hex}", "type": event_type,
-                       "data": {"payment_id": order["payment"]["payment_id"], "order_id": order["id"],
-                                "amount": amount or order["price"], "currency": order["currency"]}}).encode()
+                       "data": {"payment_id": payment["id"], "order_id": payment["order_id"],
+                                "amount": amount or payment["amount"], "currency": payment["currency"]}}).encode()
     timestamp = int(time.time()) if at is None else at
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return body, {"Content-Type": "application/json", "X-Payment-Signature": f"t={timestamp},v1={digest}"}
+
+
+def checkout(client, buyer: User, order: dict, **extra) -> dict:
+    """The buyer's checkout of ``order``, once order.placed has reached the payment service."""
+    def attempt():
+        response = client.post("/api/payments/checkout", headers=buyer.auth(), json={"order_id": order["id"], **extra})
+        if response.status_code == 409 and response.json().get("type", "").endswith(":order_pending"):
+            return None
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    return wait_for(attempt, interval=0.2, what="order.placed to reach the payment service")
+
+
+def order_of(client, user: User, order: dict) -> dict:
+    response = client.get(f"/api/orders/{order['id']}/", headers=user.auth())
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def paid_order(platform: Platform, client, buyer: User, order: dict) -> dict:
+    """``order`` paid through the sandbox provider (checkout, then its signed webhook), once in progress."""
+    payment = checkout(client, buyer, order)
+    body, headers = signed_sandbox_webhook(platform, payment)
+    webhook = client.post("/api/payments/webhooks/sandbox", content=body, headers=headers)
+    assert webhook.status_code == 200, webhook.text
+    return wait_for(lambda: (lambda now: now if now["status"] == "in_progress" else None)(order_of(client, buyer, order)),
+                    interval=0.2, what="payment.succeeded to reach the order service")
 
 
 # The aggregates review.created carries beside the review (these services count reviews themselves).
@@ -226,9 +255,7 @@ def completed_order(platform: Platform, client, buyer: User, seller: User, gig: 
         response = client.post("/api/orders/", headers=buyer.auth(), json={"gig_id": gig["id"], "package": "basic"})
         return response.json() if response.status_code == 201 else None
 
-    order = wait_for(place, interval=0.2, what="gig.created to reach the order service")
-    body, headers = signed_payment_webhook(platform, order)
-    assert client.post("/api/orders/payments/webhook", content=body, headers=headers).status_code == 200
+    order = paid_order(platform, client, buyer, wait_for(place, interval=0.2, what="gig.created to reach the order service"))
     assert client.post(f"/api/orders/{order['id']}/deliver", headers=seller.auth(),
                        json={"message": "Delivered"}).status_code == 200
     accepted = client.post(f"/api/orders/{order['id']}/accept", headers=buyer.auth())

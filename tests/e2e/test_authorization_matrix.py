@@ -35,6 +35,8 @@ BODIES = {
     "reply": {"comment": "Thank you!"},
     "chat": {"body": "Any news?"},
     "read_mark": {"message_id": "{message}"},
+    "checkout": {"order_id": "{reviewed_order}"},
+    "payout": {"amount": "1000000.00", "currency": "USD"},
 }
 
 # method  path                                                anon buyer seller other staff  body
@@ -73,7 +75,6 @@ DELETE  /api/gigs/{spare_gig}/                                401  403   204    
 
 GET     /api/orders/                                          401  200   200    200   200    -
 POST    /api/orders/                                          401  400   400    400   400    -
-POST    /api/orders/payments/webhook                          400  400   400    400   400    -
 GET     /api/orders/{order}/                                  401  200   200    404   404    -
 POST    /api/orders/{order}/deliver                           401  403   409    404   404    message
 POST    /api/orders/{order}/request-revision                  401  409   403    404   404    message
@@ -101,9 +102,19 @@ GET     /api/notifications/                                   401  200   200    
 GET     /api/notifications/unread-count                       401  200   200    200   200    -
 POST    /api/notifications/{notification}/read                401  404   204    404   404    -
 POST    /api/notifications/read-all                           401  204   204    204   204    -
+
+POST    /api/payments/checkout                                401  400   400    400   400    -
+POST    /api/payments/checkout                                401  409   404    404   404    checkout
+POST    /api/payments/webhooks/sandbox                        400  400   400    400   400    -
+POST    /api/payments/webhooks/stripe                         400  400   400    400   400    -
+GET     /api/payments/balance                                 401  200   200    200   200    -
+GET     /api/payments/ledger                                  401  200   200    200   200    -
+GET     /api/payments/payouts                                 401  403   200    403   403    -
+POST    /api/payments/payouts                                 401  403   400    403   403    -
+POST    /api/payments/payouts                                 401  403   409    403   403    payout
 """
 
-SERVICES = ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications")
+SERVICES = ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications", "payments")
 
 
 def rows() -> list[tuple[str, str, dict[str, int], str]]:

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from marketplace_libs.logging_setup import flatten
+from marketplace_libs.topology import ALL_SERVICES
 
 from .support import PASSWORD, assert_problem
 
@@ -46,6 +47,7 @@ def test_platform_health_reports_every_service_up_and_no_more(gateway):
     body = response.json()
     assert body["status"] == "ok"
     assert set(body["services"].values()) == {"up"} and "auth" in body["services"]
+    assert set(body["services"]) == {spec.name for spec in ALL_SERVICES}
     assert "details" not in body
 
 
@@ -59,7 +61,8 @@ def test_platform_health_details_are_for_staff(platform, gateway):
     assert set(body["details"]["auth"]["checks"]) >= {"database", "cache", "broker"}
 
 
-@pytest.mark.parametrize("path", ["/api/auth/healthz", "/api/auth/readyz"])
+@pytest.mark.parametrize("path", ["/api/auth/healthz", "/api/auth/readyz",
+                                  "/api/payments/healthz", "/api/payments/readyz"])
 def test_service_health_through_the_gateway(gateway, path):
     assert gateway.get(path).status_code == 200
 

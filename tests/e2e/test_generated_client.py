@@ -13,11 +13,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from .support import PASSWORD, signed_payment_webhook
+from .support import PASSWORD, paid_order
 
 SERVICES = ("auth", "users", "gigs", "orders", "reviews")
 
@@ -141,11 +142,10 @@ def test_a_generated_client_runs_a_buyer_and_a_seller_journey(platform, api):
     placed = _until(place, what="gig.created to reach the order service")
     assert placed.status_code == 201 and isinstance(placed.parsed, OrderOutput)
     order = placed.parsed
-    body, headers = signed_payment_webhook(platform, {"id": str(order.id), "price": order.price,
-                                                      "currency": order.currency,
-                                                      "payment": {"payment_id": order.payment.payment_id}})
-    assert httpx.post(f"{platform.base_url}/api/orders/payments/webhook", content=body, headers=headers).json() == {
-        "received": True, "outcome": "applied"}
+    with httpx.Client(base_url=platform.base_url, timeout=10) as client:
+        bearer = SimpleNamespace(auth=lambda: {"Authorization": f"Bearer {buyer.access}"})
+        paid = paid_order(platform, client, bearer, {"id": str(order.id)})
+    assert paid["status"] == "in_progress" and paid["total"] == order.total
     delivered = _call("orders_api.api.deliver.deliver_create", client=as_user(seller, "orders_api"),
                       order_id=order.id, body=MessageInputRequest(message="Three concepts attached."))
     assert delivered.parsed.status == "delivered"

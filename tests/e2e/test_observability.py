@@ -148,7 +148,7 @@ def test_no_secret_reaches_any_log_line(platform, gateway, session):
     with connect(socket_url):
         pass
     signature = f"t={int(time.time())},v1={uuid.uuid4().hex * 2}"
-    webhook = gateway.post("/api/orders/payments/webhook", headers={"X-Payment-Signature": signature},
+    webhook = gateway.post("/api/payments/webhooks/sandbox", headers={"X-Payment-Signature": signature},
                            content=b'{"id": "evt_x", "type": "payment.succeeded", "data": {}}')
     assert webhook.status_code == 400
     time.sleep(1.5)  # nginx's buffered access lines

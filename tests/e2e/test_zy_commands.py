@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 
 
 from .support import ROOT, wait_for
@@ -118,10 +119,18 @@ def test_seed_goes_through_the_platform_and_adds_nothing_the_second_time(platfor
     assert orders["count"] == 4
     # The seller profile came through the user service's API, its role back through the events.
     assert gateway.get("/api/users/sofia_designs").json()["display_name"] == "Sofia Marin"
+    # Money: the first seller's earnings cleared and part of them paid out (once, the second run too).
+    sofia = gateway.post("/api/auth/login", json={"email": "sofia@demo.marketplace.local",
+                                                   "password": "demo passphrase 2026"}).json()
+    as_sofia = {"Authorization": f"Bearer {sofia['access']}"}
+    [payout] = gateway.get("/api/payments/payouts", headers=as_sofia).json()["results"]
+    assert payout["amount"] == "20.00"
+    [usd] = gateway.get("/api/payments/balance", headers=as_sofia).json()["balances"]
+    assert Decimal(usd["lifetime_earnings"]) > Decimal(usd["available"]) > 0
 
 
 def test_events_status_reads_the_running_platforms_outboxes_and_queues(platform):
     shown = manage_all(platform, "events", "status")
-    for service in ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications"):
+    for service in ("auth", "users", "gigs", "orders", "reviews", "chat", "notifications", "payments"):
         assert re.search(rf"^{service}\s", shown.stdout, re.M), shown.stdout
     assert "no such table" not in shown.stdout + shown.stderr

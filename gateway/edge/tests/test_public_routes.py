@@ -18,7 +18,12 @@ from edge.public_routes import IGNORED, OPTIONAL, public_route_for
     ("GET", "/api/users/alice", OPTIONAL),
     ("GET", "/api/reviews/", OPTIONAL),
     ("GET", "/api/reviews/summary", OPTIONAL),
-    ("POST", "/api/orders/payments/webhook", IGNORED),
+    ("POST", "/api/payments/webhooks/sandbox", IGNORED),
+    ("POST", "/api/payments/webhooks/stripe", IGNORED),
+    ("POST", "/api/payments/webhooks/stripe/", IGNORED),
+    ("GET", "/api/payments/healthz", IGNORED),
+    ("GET", "/api/payments/readyz", IGNORED),
+    ("GET", "/api/payments/schema/", IGNORED),
 ])
 def test_public_routes(method, path, token):
     route = public_route_for(method, path)
@@ -40,6 +45,23 @@ def test_public_routes(method, path, token):
     ("DELETE", "/api/auth/login"),
     ("GET", "/api/chat/conversations/"),
     ("GET", "/api/notifications/"),
+    # The order service's webhook is retired: the payment service owns the providers' webhooks.
+    ("POST", "/api/orders/payments/webhook"),
+    ("POST", "/api/payments/webhooks/paypal"),
+    ("GET", "/api/payments/webhooks/stripe"),
+    ("POST", "/api/payments/checkout"),
+    ("GET", "/api/payments/balance"),
+    ("GET", "/api/payments/ledger"),
+    ("POST", "/api/payments/payouts"),
+    ("GET", "/api/payments/payouts"),
 ])
 def test_everything_else_needs_a_token(method, path):
     assert public_route_for(method, path) is None
+
+
+def test_every_service_of_the_topology_has_public_health_and_schema():
+    from marketplace_libs.topology import ALL_SERVICES
+
+    for spec in ALL_SERVICES:
+        for path in ("healthz", "readyz", "schema/"):
+            assert public_route_for("GET", f"{spec.api_prefix}{path}").token == IGNORED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Protocol
 
 
@@ -73,3 +74,46 @@ class Provider(Protocol):
     def verify_webhook(self, *, body: bytes, headers: dict) -> WebhookEvent:
         """The event, or ``InvalidInput`` (400) for a forged, stale or malformed one."""
         ...
+
+
+# --- the providers of this deployment --------------------------------------------------------------
+
+KNOWN = ("sandbox", "stripe")
+
+
+def get(name: str) -> Provider:
+    """The provider called ``name`` (one instance per process). A payment keeps its provider for life,
+    so every known provider can be asked for, enabled for new checkouts or not."""
+    if name not in KNOWN:
+        raise LookupError(f"No payment provider is called {name!r}; known: {', '.join(KNOWN)}")
+    return _instance(name)
+
+
+def default() -> Provider:
+    """The provider of new checkouts and payouts (``MARKETPLACE_PAYMENT_PROVIDER``)."""
+    from django.conf import settings
+
+    return get(settings.PAYMENT_PROVIDER)
+
+
+def enabled() -> list[str]:
+    """The providers a new checkout may choose (``MARKETPLACE_PAYMENT_PROVIDERS``)."""
+    from django.conf import settings
+
+    return list(settings.PAYMENT_PROVIDERS)
+
+
+class ProviderNotConfigured(LookupError):
+    """The provider is known but this deployment has not configured it (no Stripe keys)."""
+
+
+@cache
+def _instance(name: str) -> Provider:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+
+    provider_class = import_string(f"payments.providers.{name}.{name.capitalize()}Provider")
+    try:
+        return provider_class.from_settings() if hasattr(provider_class, "from_settings") else provider_class()
+    except ImproperlyConfigured as error:
+        raise ProviderNotConfigured(f"the {name} provider is not configured here: {error}") from error
