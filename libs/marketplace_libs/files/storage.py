@@ -23,6 +23,8 @@ from .config import LINK_SECONDS
 # Types a browser may show inline: raster images, which cannot run script. Everything else (HTML, SVG,
 # PDF, scripts, executables, archives) is served as an attachment of type application/octet-stream.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 def served_inline(content_type: str) -> bool:
     return content_type in INLINE_TYPES
 
