@@ -66,7 +66,8 @@ def ensure_running(var_dir: Path, *, port: int | None = None) -> str:
         if _answers(endpoint):
             return endpoint
         time.sleep(0.2)
-    raise SystemExit(f"moto_server did not answer on {endpoint} within {START_TIMEOUT_SECONDS} s; see {var_dir / 'moto.log'}")
+    raise SystemExit(f"moto_server did not answer on {endpoint} within {START_TIMEOUT_SECONDS} s; "
+                     f"see {var_dir / 'moto.log'}")
 
 
 def ensure_libmagic() -> None:
