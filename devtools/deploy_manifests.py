@@ -40,8 +40,9 @@ COMPONENT_LABEL = "app.kubernetes.io/component"
 PROCESS_LABEL = "marketplace.example.com/process"
 SERVICE_LABEL = "marketplace.example.com/service"
 VAR_DIR = "/var/lib/marketplace"
-# Services whose web process stores uploads that nginx serves (MEDIA_ROOT = <var>/media/<service>).
-MEDIA_WRITERS = ("users", "gigs")
+# Services whose web process stores uploads that nginx serves (MEDIA_ROOT = <var>/media/<service>): the
+# avatars. Every other upload is on the object storage (MARKETPLACE_STORAGE_URL), shared by every pod.
+MEDIA_WRITERS = ("users",)
 
 
 @dataclass(frozen=True)

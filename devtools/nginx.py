@@ -6,9 +6,12 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from marketplace_libs.topology import REPO_ROOT, gateway_app_port, gateway_port, present_services
 
+# The services whose routes take files (POST .../files): their own, larger, body limit.
+UPLOAD_SERVICES = ("orders", "chat")
 TEMPLATE = REPO_ROOT / "gateway" / "nginx" / "nginx.conf.template"
 PROXY_HEADERS = (REPO_ROOT / "gateway" / "nginx" / "proxy_headers.conf").read_text()
 
@@ -34,7 +37,7 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "gateway_app": f"127.0.0.1:{gateway_app_port()}",
         "services": [
             {"name": spec.name, "addresses": [f"127.0.0.1:{port}" for port in spec.process_ports()],
-             "websocket": spec.asgi}
+             "websocket": spec.asgi, "uploads": spec.name in UPLOAD_SERVICES}
             for spec in present_services()
         ],
         "rate_limit": env.get("MARKETPLACE_GATEWAY_RATE_LIMIT", "100"),
@@ -42,10 +45,14 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
         "credentials_rate_limit": env.get("MARKETPLACE_GATEWAY_CREDENTIALS_RATE_LIMIT", "60"),
         "credentials_burst": env.get("MARKETPLACE_GATEWAY_CREDENTIALS_BURST", "30"),
         "max_body": env.get("MARKETPLACE_GATEWAY_MAX_BODY", "10m"),
+        "max_upload": f"{max_upload_mb(env) + 1}m",
         "verdict_cache_seconds": env.get("MARKETPLACE_GATEWAY_VERDICT_CACHE_SECONDS", "5"),
         "verdict_cache_dir": verdict_cache_dir(run_dir, env),
         "media_root": media_root(env),
         "trusted_proxies": trusted_proxies(env),
+        # Where nginx's /storage/ passes presigned S3 requests (compose: MinIO); none by default.
+        "storage_upstream": env.get("MARKETPLACE_GATEWAY_STORAGE_UPSTREAM", "").rstrip("/"),
+        "storage_host": urlsplit(env.get("MARKETPLACE_GATEWAY_STORAGE_UPSTREAM", "")).netloc,
     }
     (run_dir / "proxy_headers.conf").write_text(PROXY_HEADERS)
     engine = Engine(debug=False, autoescape=False)
@@ -53,6 +60,18 @@ def render(run_dir: Path, *, env: dict | None = None) -> Path:
     target = run_dir / "nginx.conf"
     target.write_text(text)
     return target
+
+
+def max_upload_mb(env: dict) -> int:
+    """MARKETPLACE_MAX_UPLOAD_MB, read as the services read it; nginx allows 1 MB more for the framing,
+    so the service, which streams and counts, is the one that refuses with its reasons."""
+    import environ
+
+    from marketplace_libs.config import max_upload_mb as read
+
+    reader = environ.Env()
+    reader.ENVIRON = env
+    return read(reader)
 
 
 def trusted_proxies(env: dict) -> tuple[str, ...]:

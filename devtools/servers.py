@@ -265,6 +265,9 @@ def prepare(env: dict, *, configured: set[str], var_dir: Path, need_nginx: bool,
 
         if localstripe.wanted(stripe_for):
             localstripe.ensure_running(localstripe.with_defaults(stripe_for), log_dir=var_dir / "log")
+    from . import moto  # S3 for the storage tests (its own module: docs/files.md)
+
+    env = moto.prepare(env, var_dir=var_dir)
     url = env.get("MARKETPLACE_DATABASE_URL")
     if url:
         env = {**env, "MARKETPLACE_DATABASE_URL": database_url(

@@ -6,6 +6,7 @@ from marketplace_libs.problems import install_error_handlers
 
 urlpatterns = [
     path("_auth/verify", views.verify, name="verify"),
+    path("files/<str:token>", views.stored_file, name="stored-file"),
     path("healthz", views.platform_health, name="platform-health"),
     path("readyz", health.readyz, name="readyz"),
     path("api/docs/", views.docs, name="docs"),

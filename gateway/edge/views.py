@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from marketplace_libs.authentication import bearer_token
+from marketplace_libs.files.links import LinkRefused, verified_link
 from marketplace_libs.problems import problem_response
 from marketplace_libs.tokens import TokenRejected, get_verifier
 from marketplace_libs.topology import present_services
@@ -103,3 +104,25 @@ def docs(request):
     """One Swagger UI page over every service's OpenAPI schema."""
     schemas = [{"name": spec.name, "url": f"/api/{spec.name}/schema/"} for spec in present_services()]
     return render(request, "edge/docs.html", {"schemas": schemas, "static_prefix": settings.STATIC_URL})
+
+
+@require_GET  # HEAD too
+def stored_file(request, token: str):
+    """A signed download link (marketplace_libs.files.links): checked here, the bytes sent by nginx
+    from its internal ``/_stored/`` location. A bad or tampered link is 404, an expired one 403; either
+    way no bytes."""
+    try:
+        link = verified_link(token)
+    except LinkRefused as refused:
+        if refused.reason == "expired":
+            return problem_response(403, "This download link has expired; ask for a new one.", code="link_expired")
+        return problem_response(404, "No such file.", code="not_found")
+    response = HttpResponse(status=200, content_type=link.content_type)
+    response["X-Accel-Redirect"] = quote(link.internal_path)
+    response["Content-Disposition"] = link.disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The link is the permission: a shared cache must not answer it for someone else, a browser may
+    # keep it no longer than the link lives.
+    response["Cache-Control"] = f"private, max-age={link.seconds_left()}"
+    return response

@@ -27,6 +27,7 @@ DEVELOPMENT_SECRET_KEY = "development-only-insecure-secret-key"  # noqa: S105 - 
 # The proxies whose word on the client's address is taken: nginx's set_real_ip_from (the load balancer
 # or ingress in front of it) and the services' trust in nginx's X-Real-IP, from this one list.
 DEFAULT_TRUSTED_PROXIES = ("127.0.0.1/32", "::1/128")
+DEFAULT_MAX_UPLOAD_MB = 100
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class PlatformConfig:
     allowed_hosts: list[str]
     web_concurrency: int
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    # Uploaded files (marketplace_libs.files): S3-compatible storage, or var/media/ when None.
+    storage_url: str | None = None
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
 
     @property
     def production(self) -> bool:
@@ -76,10 +80,22 @@ def read_config(env: environ.Env | None = None) -> PlatformConfig:
         allowed_hosts=env.list("MARKETPLACE_ALLOWED_HOSTS", default=["*"]),
         web_concurrency=env.int("MARKETPLACE_WEB_CONCURRENCY", default=2),
         trusted_proxies=trusted_proxies(env),
+        storage_url=env.str("MARKETPLACE_STORAGE_URL", default=None) or None,
+        max_upload_mb=max_upload_mb(env),
     )
     if config.production:
         ensure_production_ready(config)
     return config
+
+
+def max_upload_mb(env: environ.Env | None = None) -> int:
+    """``MARKETPLACE_MAX_UPLOAD_MB``: the largest file a service accepts (nginx allows a little more
+    for the multipart framing, so the service is the one that answers 413 with its reasons)."""
+    env = env or environ.Env()
+    value = env.int("MARKETPLACE_MAX_UPLOAD_MB", default=DEFAULT_MAX_UPLOAD_MB)
+    if not 1 <= value <= 5 * 1024:
+        raise ImproperlyConfiguredPlatform(f"MARKETPLACE_MAX_UPLOAD_MB must be 1..5120, not {value}")
+    return value
 
 
 def trusted_proxies(env: environ.Env | None = None) -> tuple[str, ...]:
@@ -134,6 +150,7 @@ def ensure_production_ready(config: PlatformConfig) -> None:
         ("MARKETPLACE_REDIS_URL", config.redis_url),
         ("MARKETPLACE_ELASTICSEARCH_URL", config.elasticsearch_url),
         ("MARKETPLACE_EMAIL_URL", config.email_url),
+        ("MARKETPLACE_STORAGE_URL", config.storage_url),
     ):
         if problem := _url_password_problem(name, url):
             problems.append(problem)

@@ -53,6 +53,10 @@ class NotYet(Conflict):
         self.retry_after = max(1, int(retry_after))
 
 
+class TooLarge(DomainError):
+    status, code, default_detail = 413, "payload_too_large", "The request body is too large."
+
+
 class RateLimited(DomainError):
     status, code, default_detail = 429, "rate_limited", "Too many attempts; try again later."
 

@@ -60,3 +60,44 @@ def _clear_caches():
     for alias in ("default", "shared"):
         caches[alias].clear()
     yield
+
+
+# --- uploaded files: the file-system default and S3 (moto's server mode) ---------------------------
+
+def s3_test_endpoint() -> str:
+    import os
+
+    endpoint = os.environ.get("MARKETPLACE_TEST_S3_ENDPOINT")
+    if not endpoint:
+        pytest.fail("MARKETPLACE_TEST_S3_ENDPOINT is not set: run the tests through `manage_all.py test`, which "
+                    "starts moto's S3 server, or start one (python -m devtools.moto) and point the variable at it")
+    return endpoint
+
+
+def s3_storage_url(endpoint: str, bucket: str) -> str:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+                          region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    host = endpoint.split("://", 1)[1]
+    return f"s3://test:test@{host}/{bucket}"
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def files_storage(request, settings, tmp_path):
+    """The ``files`` storage, once on the file system (under tmp_path) and once on S3 (a fresh bucket
+    on the moto server); yields ``(kind, storage)``."""
+    import uuid
+
+    from .files.config import storage_backend
+    from .files.storage import file_storage
+
+    service = settings.MARKETPLACE_SERVICE
+    if request.param == "s3":
+        url = s3_storage_url(s3_test_endpoint(), f"test-{uuid.uuid4().hex[:12]}")
+        backend = storage_backend(storage_url=url, service=service, var_dir=tmp_path)
+    else:
+        backend = storage_backend(storage_url=None, service=service, var_dir=tmp_path)
+    settings.STORAGES = {**settings.STORAGES, "files": backend}
+    yield request.param, file_storage

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 
 from .config import PlatformConfig, read_config
+from .files.config import storage_backend
 from .logging_setup import logging_config
 from .topology import database_name, gateway_port
 
@@ -182,9 +183,16 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         # Every service sits behind the same host, so cookies and statics are kept apart by path.
         "STATIC_URL": f"/static/{service}/",
         "STATIC_ROOT": str(config.var_dir / "static" / service),
-        # Uploads: the gateway serves /media/<service>/ straight from this directory.
+        # Avatars (the users service): public files the gateway serves from /media/users/.
         "MEDIA_URL": f"/media/{service}/",
         "MEDIA_ROOT": str(config.var_dir / "media" / service),
+        # Every other upload: the "files" storage, reached by signed links only (marketplace_libs.files).
+        "STORAGES": {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            "files": storage_backend(storage_url=config.storage_url, service=service, var_dir=config.var_dir,
+                                     public_url=environ.Env().str("MARKETPLACE_STORAGE_PUBLIC_URL", default="")),
+        },
         "WHITENOISE_USE_FINDERS": True,
         "SESSION_COOKIE_NAME": f"{service}_sessionid",
         "SESSION_COOKIE_PATH": f"/admin/{service}/",

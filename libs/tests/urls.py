@@ -26,6 +26,7 @@ urlpatterns = [
     path(f"{prefix}register-someone", views.RegisterSomeoneView.as_view()),
     path(f"{prefix}careless", views.CarelessView.as_view()),
     path(f"{prefix}idempotent-register", views.IdempotentRegisterView.as_view()),
+    path(f"{prefix}upload", views.UploadView.as_view()),
     *platform_urlpatterns("libstest"),
 ]
 install_error_handlers(globals())

@@ -177,3 +177,21 @@ class IdempotentRegisterView(APIView):
         })
         time.sleep(float(request.data.get("pause", 0)))
         return Response({"event_id": event.envelope()["id"], "amount": Decimal("12.50")}, status=201)
+
+
+class UploadView(PublicView):
+    """Stores one streamed file in the ``files`` storage and answers what was recorded, with a link."""
+
+    from rest_framework.parsers import MultiPartParser
+
+    parser_classes = [MultiPartParser]
+
+    def post(self, request):
+        from marketplace_libs.files.storage import file_storage
+        from marketplace_libs.files.uploads import receive_file, store_upload
+
+        stored = store_upload(receive_file(request), storage=file_storage, folder="uploads")
+        return Response({"key": stored.key, "name": stored.name, "size": stored.size,
+                         "content_type": stored.content_type, "sha256": stored.sha256,
+                         "url": file_storage.signed_url(stored.key, filename=stored.name,
+                                                        content_type=stored.content_type)}, status=201)

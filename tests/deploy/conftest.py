@@ -17,7 +17,7 @@ for path in (str(REPO), str(Path(__file__).parent)):
         sys.path.insert(0, path)
 
 # Processes of compose that are not processes of `up`: the servers and the one-shots.
-INFRASTRUCTURE = {"postgres", "rabbitmq", "redis", "elasticsearch", "elastic-setup", "kibana", "kibana-setup",
+INFRASTRUCTURE = {"postgres", "rabbitmq", "redis", "minio", "minio-setup", "elasticsearch", "elastic-setup", "kibana", "kibana-setup",
                   "filebeat", "prometheus", "migrate"}
 
 

@@ -97,14 +97,15 @@ def test_every_platform_process_waits_for_the_migration(platform_services):
     for name, spec in platform_services.items():
         if name == "nginx":  # after the web processes, each of which waits for the migration
             assert all(rule["condition"] == "service_healthy" for rule in spec["depends_on"].values())
-            assert all("migrate" in platform_services[other]["depends_on"] for other in spec["depends_on"])
+            assert all("migrate" in platform_services[other]["depends_on"]
+                       for other in spec["depends_on"] if other != "minio")  # minio: infrastructure
         else:
             assert spec["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
 
 
 def test_long_running_containers_restart_and_one_shots_do_not(compose):
     for name, spec in compose["services"].items():
-        one_shot = name in ("migrate", "elastic-setup", "kibana-setup")
+        one_shot = name in ("migrate", "elastic-setup", "kibana-setup", "minio-setup")
         assert spec.get("restart") == ("no" if one_shot else "unless-stopped"), name
 
 
@@ -170,7 +171,8 @@ def test_the_signing_key_reaches_only_the_auth_service(platform_services):
 
 def test_nginx_gets_no_secret(platform_services):
     environment = platform_services["nginx"]["environment"]
-    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_", "MARKETPLACE_TRUSTED_PROXIES"))
+    assert all(name.startswith(("MARKETPLACE_GATEWAY_", "MARKETPLACE_SOCKET_", "MARKETPLACE_TRUSTED_PROXIES",
+                                "MARKETPLACE_MAX_UPLOAD_MB"))
                for name in environment)
 
 

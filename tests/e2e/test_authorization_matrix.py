@@ -81,6 +81,9 @@ GET     /api/orders/{order}/                                  401  200   200    
 POST    /api/orders/{order}/deliver                           401  403   409    404   404    message
 POST    /api/orders/{order}/request-revision                  401  409   403    404   404    message
 POST    /api/orders/{order}/accept                            401  409   403    404   404    -
+GET     /api/orders/{order}/files                             401  200   200    404   404    -
+POST    /api/orders/{order}/files                             401  400   400    404   404    -
+GET     /api/orders/{order}/files/{unknown}                   401  404   404    404   404    -
 POST    /api/orders/{order}/cancel                            401  200   409    404   404    reason
 
 GET     /api/reviews/?seller_id={seller_id}                   200  200   200    200   200    -
@@ -93,6 +96,9 @@ POST    /api/chat/conversations/                              401  400   400    
 GET     /api/chat/conversations/{conversation}/messages/      401  200   200    404   404    -
 POST    /api/chat/conversations/{conversation}/messages/      401  201   201    404   404    chat
 POST    /api/chat/conversations/{conversation}/read           401  204   204    404   404    read_mark
+POST    /api/chat/conversations/{conversation}/files          401  400   400    404   404    -
+GET     /api/chat/conversations/{conversation}/files/{unknown}  401  404   404    404   404    -
+GET     /api/chat/conversations/{conversation}/files/{unknown}/thumbnail  401  404  404  404  404  -
 
 GET     /api/notifications/                                   401  200   200    200   200    -
 GET     /api/notifications/unread-count                       401  200   200    200   200    -

@@ -9,6 +9,9 @@ A service's ``config/celery.py`` is two lines after ``django.setup()``::
 
 from __future__ import annotations
 
+import importlib
+import os
+
 from celery import Celery, signals
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -76,6 +79,19 @@ def periodic_tasks() -> dict:
     """``settings.MARKETPLACE_PERIODIC_TASKS``: ``{name: {"task": dotted name, "every_seconds": n}}``;
     a service that has any runs a Celery beat beside its worker (manage_all.py up)."""
     return dict(getattr(settings, "MARKETPLACE_PERIODIC_TASKS", {}))
+
+
+def service_app() -> Celery:
+    """The service's own Celery app (``config.celery``, beside its settings module), from any of its
+    processes. A web process never imports it on its own, and ``shared_task(...).delay`` there would go
+    through Celery's default app: a broker on localhost and a queue nobody consumes."""
+    package = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings").rpartition(".")[0]
+    return importlib.import_module(f"{package}.celery" if package else "celery").app
+
+
+def send_task(name: str, *args) -> None:
+    """Queue the service's task ``name`` on its ``<service>.tasks`` queue for its worker."""
+    service_app().send_task(name, args=list(args))
 
 
 def declare_service_topology(service: str | None = None) -> None:

@@ -18,3 +18,7 @@ CHAT_SEND_WINDOW_SECONDS = _env.int("MARKETPLACE_CHAT_SEND_WINDOW_SECONDS", defa
 # An open socket renews its presence this often; a crashed process's sockets count as away after the TTL.
 CHAT_PRESENCE_HEARTBEAT_SECONDS = 30
 CHAT_PRESENCE_TTL_SECONDS = 75
+
+MARKETPLACE_PERIODIC_TASKS = {
+    "make-missing-thumbnails": {"task": "messaging.tasks.make_missing_thumbnails", "every_seconds": 60},
+}

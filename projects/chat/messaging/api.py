@@ -1,19 +1,25 @@
 """The chat HTTP API: parse, call a service or selector, render."""
 
+from django.http import HttpResponseRedirect
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import NotFound
+from marketplace_libs.files.storage import file_storage
+from marketplace_libs.files.uploads import receive_file
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 
 from . import selectors, services
 from .pagination import HistoryPagination
-from .serializers import ConversationInput, ConversationOutput, MessageInput, MessageOutput, ReadInput
+from .serializers import (
+    ChatFileOutput, ConversationInput, ConversationOutput, MessageInput, MessageOutput, ReadInput,
+)
 
 
 def _conversation_payload(conversations, user_id) -> list[dict]:
@@ -85,3 +91,46 @@ class ReadView(APIView):
         services.mark_read(conversation_id=conversation_id, user_id=request.user.id,
                            **validated_input(ReadInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConversationFilesView(APIView):
+    parser_classes = [MultiPartParser, JSONParser]  # JSON: to answer 400 "send a file", not 415
+
+    @extend_schema(summary="Upload a file to send in this conversation (a participant)",
+                   description="The multipart field `file`, at most MARKETPLACE_MAX_UPLOAD_MB. Then send it: "
+                               "`file_ids` of POST .../messages/ or the socket's `message.send`.",
+                   request={"multipart/form-data": {"type": "object", "properties": {
+                       "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
+                   responses={201: ChatFileOutput})
+    @problem_answers(413)
+    def post(self, request, conversation_id):
+        conversation = _participant_conversation(request, conversation_id)  # before a byte is read
+        chat_file = services.upload_file(conversation=conversation, user_id=request.user.id,
+                                         upload=receive_file(request))
+        return Response(ChatFileOutput(chat_file).data, status=status.HTTP_201_CREATED)
+
+
+def _file_redirect(request, conversation_id, file_id, *, thumbnail: bool):
+    chat_file = selectors.file_for(_participant_conversation(request, conversation_id), file_id, request.user.id)
+    if chat_file is None or (thumbnail and not chat_file.thumbnail_key):
+        raise NotFound("No such file.")
+    if thumbnail:
+        url = file_storage.signed_url(chat_file.thumbnail_key, filename=f"{chat_file.name}.webp",
+                                      content_type="image/webp")
+    else:
+        url = chat_file.download_url()
+    return HttpResponseRedirect(request.build_absolute_uri(url))
+
+
+class ConversationFileView(APIView):
+    @extend_schema(summary="Download a file of the conversation: 302 to a link that works for 5 minutes",
+                   responses={302: OpenApiResponse(description="Location: the file's short-lived link")})
+    def get(self, request, conversation_id, file_id):
+        return _file_redirect(request, conversation_id, file_id, thumbnail=False)
+
+
+class ConversationFileThumbnailView(APIView):
+    @extend_schema(summary="An image attachment's thumbnail: 302 to a short-lived link (404 until made)",
+                   responses={302: OpenApiResponse(description="Location: the thumbnail's short-lived link")})
+    def get(self, request, conversation_id, file_id):
+        return _file_redirect(request, conversation_id, file_id, thumbnail=True)

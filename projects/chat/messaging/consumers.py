@@ -38,12 +38,15 @@ class ChatConsumer(JsonFrameConsumer):
     async def frame_message_send(self, frame):
         require_verified_email(self.user)  # an error frame, code email_unverified; the socket stays open
         conversation_id = _uuid(required(frame, "conversation_id"), "conversation_id")
-        body = required(frame, "body")
+        file_ids = frame.get("file_ids")
+        body = frame.get("body", "") if file_ids else required(frame, "body")
+        if not isinstance(body, str):
+            raise FrameError("invalid_frame", '"body" must be a string.')
         client_id = frame.get("client_id")
         if client_id is not None and not isinstance(client_id, str):
             raise FrameError("invalid_frame", '"client_id" must be a string.')
         await self._call(services.send_message, conversation_id=conversation_id, sender_id=self.user.id,
-                         sender_name=self.user.username, body=body, client_id=client_id)
+                         sender_name=self.user.username, body=body, client_id=client_id, file_ids=file_ids)
         # message.new reaches this socket too (the sender's tabs all get the echo), after commit.
 
     async def frame_typing(self, frame):

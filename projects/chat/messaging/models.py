@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from marketplace_libs.files.models import StoredFile
 from marketplace_libs.readmodels import UserCard
 
 
@@ -73,3 +74,15 @@ class ReadState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "user_id"], name="read_state_per_user")]
+
+
+class ChatFile(StoredFile):
+    """An attachment: uploaded to a conversation by a participant, then sent with one message."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="files")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="files")
+    # The worker's WebP thumbnail of an image (messaging.tasks); empty for other files and until made.
+    thumbnail_key = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "created_at"], name="chatfile_message_idx")]

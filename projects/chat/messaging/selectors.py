@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 
-from .models import Conversation, Message, Person, ReadState
+from .models import ChatFile, Conversation, Message, Person, ReadState
 
 
 def conversation_for(conversation_id, user_id) -> Conversation | None:
@@ -32,6 +32,7 @@ def last_messages(conversations) -> dict:
         if conversation.message_count:
             by_conversation[conversation.pk] = Message.objects.filter(conversation=conversation,
                                                                       seq=conversation.message_count).first()
+    prefetch_related_objects([message for message in by_conversation.values() if message], "files")
     return by_conversation
 
 
@@ -40,4 +41,14 @@ def people(user_ids) -> dict[str, Person]:
 
 
 def history(conversation: Conversation) -> QuerySet[Message]:
-    return Message.objects.filter(conversation=conversation)
+    return Message.objects.filter(conversation=conversation).prefetch_related("files")
+
+
+def file_for(conversation: Conversation, file_id, user_id) -> ChatFile | None:
+    """A file of the conversation the caller may fetch: a sent one, or their own upload not sent yet."""
+    try:
+        uuid.UUID(str(file_id))
+    except ValueError:
+        return None
+    return (ChatFile.objects.filter(conversation=conversation, pk=file_id)
+            .filter(Q(message__isnull=False) | Q(uploaded_by=user_id)).first())

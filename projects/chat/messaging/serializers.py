@@ -14,12 +14,33 @@ class ConversationInput(InputSerializer):
 
 
 class MessageInput(InputSerializer):
-    body = StrictCharField(trim_whitespace=False, allow_blank=True)
+    body = StrictCharField(trim_whitespace=False, allow_blank=True, required=False, default="")
     client_id = StrictCharField(required=False, allow_null=True, max_length=64)
+    file_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=10,
+                                     help_text="Files the sender uploaded to this conversation (POST .../files).")
 
 
 class ReadInput(InputSerializer):
     message_id = serializers.UUIDField()
+
+
+class MessageFileOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField(help_text="Read from the bytes, not the uploader's word.")
+    has_thumbnail = serializers.BooleanField(help_text="GET .../files/<id>/thumbnail answers (images, once made).")
+
+
+class ChatFileOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+    uploaded_by = serializers.UUIDField()
+    message_id = serializers.UUIDField(allow_null=True, help_text="Null until sent with a message.")
+    created_at = serializers.DateTimeField()
 
 
 class MessageOutput(serializers.Serializer):
@@ -28,7 +49,15 @@ class MessageOutput(serializers.Serializer):
     sender_id = serializers.UUIDField()
     body = serializers.CharField()
     client_id = serializers.CharField(allow_null=True)
+    files = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(MessageFileOutput(many=True))
+    def get_files(self, message) -> list[dict]:
+        from .services import file_data
+
+        attached = getattr(message, "attached_files", None)  # a message just sent carries its own
+        return [file_data(chat_file) for chat_file in (message.files.all() if attached is None else attached)]
 
 
 class ParticipantOutput(serializers.Serializer):

@@ -8,22 +8,37 @@ from __future__ import annotations
 
 import uuid
 
+import structlog
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
+from marketplace_libs.events.celery_app import send_task
+from marketplace_libs.files import thumbnails
+from marketplace_libs.files.storage import INLINE_TYPES, file_storage, served_inline
+from marketplace_libs.files.uploads import store_upload
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.times import iso_utc
 
 from . import events, metrics, presence, realtime
-from .models import Conversation, Message, Person, ReadState
+from .models import ChatFile, Conversation, Message, Person, ReadState
+
+log = structlog.get_logger(__name__)
+MAX_FILES_PER_MESSAGE = 10
 
 
-def message_frame_data(message: Message) -> dict:
+def message_frame_data(message: Message, files=()) -> dict:
     return {"id": str(message.id), "conversation_id": str(message.conversation_id), "sender_id": str(message.sender_id),
-            "body": message.body, "client_id": message.client_id, "created_at": iso_utc(message.created_at)}
+            "body": message.body, "client_id": message.client_id, "files": [file_data(f) for f in files],
+            "created_at": iso_utc(message.created_at)}
+
+
+def file_data(chat_file: ChatFile) -> dict:
+    """A file as a message carries it."""
+    return {"id": str(chat_file.id), "name": chat_file.name, "size": chat_file.size,
+            "content_type": chat_file.content_type, "has_thumbnail": bool(chat_file.thumbnail_key)}
 
 
 # --- names (read model) --------------------------------------------------------------------------
@@ -76,11 +91,13 @@ def _check_send_rate(user_id) -> None:
         raise RateLimited(window, f"At most {settings.CHAT_SEND_LIMIT} messages every {window} seconds.")
 
 
-def send_message(*, conversation_id, sender_id, sender_name: str, body: str, client_id: str | None = None
-                 ) -> tuple[Message, bool]:
+def send_message(*, conversation_id, sender_id, sender_name: str, body: str, client_id: str | None = None,
+                 file_ids=None) -> tuple[Message, bool]:
     """Store a message and tell both participants' sockets; ``(message, created)``. A ``client_id`` the
-    sender used before returns that message, stored once."""
-    if not body.strip():
+    sender used before returns that message, stored once. ``file_ids``: files the sender uploaded to
+    this conversation and has not sent yet; any other id refuses the whole message."""
+    file_ids = _checked_file_ids(file_ids)
+    if not body.strip() and not file_ids:
         raise InvalidInput.on("body", "A message cannot be empty.")
     if len(body) > settings.CHAT_MESSAGE_MAX_CHARS:
         raise InvalidInput.on("body", f"A message has at most {settings.CHAT_MESSAGE_MAX_CHARS} characters.")
@@ -91,10 +108,11 @@ def send_message(*, conversation_id, sender_id, sender_name: str, body: str, cli
         with transaction.atomic():
             message, conversation = _store_message(conversation_id=conversation_id, sender_id=sender_id, body=body,
                                                    client_id=client_id)
+            message.attached_files = _attach_files(message, sender_id=sender_id, file_ids=file_ids) if file_ids else []
             recipient = conversation.other(sender_id)
             events.message_sent(message, conversation=conversation, sender_name=sender_name,
                                 recipients_online=presence.online([recipient]))
-            frame = {"type": "message.new", "message": message_frame_data(message)}
+            frame = {"type": "message.new", "message": message_frame_data(message, message.attached_files)}
             transaction.on_commit(lambda: realtime.push(conversation.participants, frame))
             metrics.count_message_on_commit()
     except IntegrityError:
@@ -106,6 +124,77 @@ def send_message(*, conversation_id, sender_id, sender_name: str, body: str, cli
             raise
         return Message.objects.get(sender_id=sender_id, client_id=client_id), False
     return message, True
+
+
+def _checked_file_ids(file_ids) -> list[uuid.UUID]:
+    if file_ids is None:
+        return []
+    if not isinstance(file_ids, list) or len(file_ids) > MAX_FILES_PER_MESSAGE:
+        raise InvalidInput.on("file_ids", f"A list of at most {MAX_FILES_PER_MESSAGE} file ids.")
+    try:
+        checked = [uuid.UUID(str(file_id)) for file_id in file_ids]
+    except ValueError:
+        raise InvalidInput.on("file_ids", "Each file id must be a UUID.") from None
+    if len(set(checked)) != len(checked):
+        raise InvalidInput.on("file_ids", "A file is attached once.")
+    return checked
+
+
+def _attach_files(message: Message, *, sender_id, file_ids: list[uuid.UUID]) -> list[ChatFile]:
+    """Inside the send's transaction: an id that is not the sender's unsent upload to this conversation
+    raises, and the message rolls back with it."""
+    attached = ChatFile.objects.filter(pk__in=file_ids, conversation_id=message.conversation_id, uploaded_by=sender_id,
+                                       message__isnull=True).update(message_id=message.id)
+    if attached != len(file_ids):
+        raise InvalidInput.on("file_ids", "Attach only files you uploaded to this conversation and have not sent yet.")
+    files = {chat_file.pk: chat_file for chat_file in ChatFile.objects.filter(pk__in=file_ids)}
+    return [files[file_id] for file_id in file_ids]
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+def upload_file(*, conversation: Conversation, user_id, upload) -> ChatFile:
+    """Store ``upload`` (streamed by marketplace_libs.files.uploads) for a later message of ``user_id``."""
+    stored = store_upload(upload, storage=file_storage, folder=f"conversations/{conversation.pk}")
+    try:
+        with transaction.atomic():
+            chat_file = ChatFile.objects.create(
+                conversation=conversation, uploaded_by=user_id, key=stored.key, name=stored.name, size=stored.size,
+                content_type=stored.content_type, sha256=stored.sha256)
+            if served_inline(stored.content_type):
+                transaction.on_commit(lambda: _enqueue_thumbnail(chat_file.pk))
+    except BaseException:
+        file_storage.delete(stored.key)
+        raise
+    return chat_file
+
+
+def _enqueue_thumbnail(file_id) -> None:
+    try:
+        send_task("messaging.tasks.make_file_thumbnail", str(file_id))
+    except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
+        log.warning("thumbnail_task_not_queued", file_id=str(file_id), error=repr(error))
+
+
+def make_thumbnail(*, file_id) -> bool:
+    """An image attachment's thumbnail, made once; True when made now."""
+    chat_file = ChatFile.objects.filter(pk=file_id, thumbnail_key="").first()
+    if chat_file is None or not served_inline(chat_file.content_type):
+        return False
+    made = thumbnails.make_thumbnail(file_storage, chat_file.key,
+                                     folder=f"conversations/{chat_file.conversation_id}/thumbnails")
+    if made is None:
+        return False
+    if not ChatFile.objects.filter(pk=chat_file.pk, thumbnail_key="").update(thumbnail_key=made):
+        file_storage.delete(made)
+        return False
+    return True
+
+
+def files_without_thumbnails(*, since, limit: int = 100) -> list:
+    """Recent image attachments with no thumbnail yet (their task lost, or not run yet)."""
+    return list(ChatFile.objects.filter(thumbnail_key="", content_type__in=INLINE_TYPES, created_at__gte=since)
+                .order_by("created_at").values_list("pk", flat=True)[:limit])
 
 
 _COUNT_MESSAGE = """

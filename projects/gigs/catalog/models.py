@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
+from marketplace_libs.files.storage import stored_files
 from marketplace_libs.readmodels import UserCard
 
 
@@ -112,9 +113,13 @@ def gig_image_path(image: "GigImage", filename: str) -> str:
 
 
 class GigImage(models.Model):
+    """On the ``files`` storage (S3 or var/media/gigs/), shown through short-lived signed links."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     gig = models.ForeignKey(Gig, on_delete=models.CASCADE, related_name="images")
-    file = models.FileField(upload_to=gig_image_path, max_length=200)
+    file = models.FileField(upload_to=gig_image_path, max_length=200, storage=stored_files)
+    # Made by the worker after the upload (catalog.tasks); empty until then.
+    thumbnail = models.FileField(max_length=200, blank=True, storage=stored_files)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 

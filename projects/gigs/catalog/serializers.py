@@ -150,13 +150,23 @@ class SellerOutput(serializers.Serializer):
 
 
 class ImageOutput(serializers.Serializer):
+    """Links that work for a few minutes (docs/files.md): fetch the gig again for fresh ones."""
+
     id = serializers.UUIDField()
     url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField(help_text="Null until the worker has made it.")
 
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, image) -> str:
+        return self._absolute(image.file.url)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_thumbnail_url(self, image) -> str | None:
+        return self._absolute(image.thumbnail.url) if image.thumbnail else None
+
+    def _absolute(self, url: str) -> str:
         request = self.context.get("request")
-        return request.build_absolute_uri(image.file.url) if request else image.file.url
+        return request.build_absolute_uri(url) if request else url
 
 
 class GigSummaryOutput(serializers.Serializer):

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import structlog
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
+from marketplace_libs.events.celery_app import send_task
+from marketplace_libs.files import thumbnails
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from . import events, rules, search
 from .models import Category, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
+
+log = structlog.get_logger(__name__)
 
 IMAGE_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_side=1600, min_side=200)
 
@@ -160,7 +165,33 @@ def add_image(*, gig: Gig, upload) -> GigImage:
         except BaseException:
             image.file.storage.delete(image.file.name)
             raise
+        transaction.on_commit(lambda: _enqueue_thumbnail(image.pk))
     return image
+
+
+def _enqueue_thumbnail(image_id) -> None:
+    try:
+        send_task("catalog.tasks.make_image_thumbnail", str(image_id))
+    except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
+        log.warning("thumbnail_task_not_queued", image_id=str(image_id), error=repr(error))
+
+
+def make_thumbnail(*, image_id) -> bool:
+    """The image's thumbnail, made once (the worker's task and the sweep may both try); True if made now."""
+    image = GigImage.objects.filter(pk=image_id, thumbnail="").first()
+    if image is None:
+        return False
+    made = thumbnails.make_thumbnail(image.file.storage, image.file.name, folder=f"gigs/{image.gig_id}/thumbnails")
+    if made is None:
+        return False
+    if not GigImage.objects.filter(pk=image.pk, thumbnail="").update(thumbnail=made):
+        image.file.storage.delete(made)  # another worker was first, or the image is gone
+        return False
+    return True
+
+
+def images_without_thumbnails(*, limit: int = 100) -> list:
+    return list(GigImage.objects.filter(thumbnail="").order_by("created_at").values_list("pk", flat=True)[:limit])
 
 
 def delete_image(*, gig: Gig, image_id) -> None:
@@ -168,9 +199,9 @@ def delete_image(*, gig: Gig, image_id) -> None:
         image = GigImage.objects.filter(gig=gig, pk=image_id).first()
         if image is None:
             raise NotFound("No such image on this gig.")
-        name, storage = image.file.name, image.file.storage
+        names, storage = [image.file.name, image.thumbnail.name], image.file.storage
         image.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
 
 
 # --- stats, from other services' events ---------------------------------------------------------

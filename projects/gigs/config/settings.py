@@ -34,3 +34,7 @@ ELASTICSEARCH_DSL_SIGNAL_PROCESSOR = "django_elasticsearch_dsl.signals.BaseSigna
 MARKETPLACE_ELASTICSEARCH_INDEX = database_name("gigs")
 # The client logs every request at INFO: one line per search is noise beside the access log.
 LOGGING["loggers"]["elastic_transport.transport"] = {"level": "WARNING"}  # noqa: F821
+
+MARKETPLACE_PERIODIC_TASKS = {
+    "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails", "every_seconds": 60},
+}

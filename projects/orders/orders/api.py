@@ -1,20 +1,26 @@
 """The order HTTP API: parse, call a service or selector, render."""
 
 from django.db.models import prefetch_related_objects
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from django.http import HttpResponseRedirect
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import NotFound
+from marketplace_libs.files.uploads import receive_file
 from marketplace_libs.idempotency import HEADER as IDEMPOTENCY_KEY, idempotent
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 
 from . import selectors, services
-from .serializers import CancelInput, MessageInput, OrderListParams, OrderOutput, OrderSummaryOutput, PlaceOrderInput
+from .serializers import (
+    CancelInput, DeliverInput, MessageInput, OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput,
+    PlaceOrderInput,
+)
 
 
 def _viewed_by(request) -> dict:
@@ -28,7 +34,7 @@ def _render(request, order) -> dict:
     The service found it as the caller's (buyer or seller) and its state is what was just committed,
     so it is rendered as it is, without reading it again: only the timeline is read.
     """
-    prefetch_related_objects([order], "timeline")
+    prefetch_related_objects([order], *selectors.ORDER_DETAIL)
     return OrderOutput(order, context=_viewed_by(request)).data
 
 
@@ -84,11 +90,13 @@ class OrderView(APIView):
 
 class DeliverView(APIView):
     @extend_schema(summary="Deliver the work (the seller; in progress or revision requested)",
-                   request=MessageInput, responses={200: OrderOutput})
+                   description="`file_ids`: files the seller uploaded to this order and has not delivered; "
+                               "any other id is 400 and nothing is delivered.",
+                   request=DeliverInput, responses={200: OrderOutput})
     @problem_answers(WRONG_PARTY, WRONG_STATE)
     def post(self, request, order_id):
         order = services.deliver(order_id=order_id, user_id=request.user.id,
-                                 **validated_input(MessageInput, request))
+                                 **validated_input(DeliverInput, request))
         return Response(_render(request, order))
 
 
@@ -117,3 +125,44 @@ class CancelView(APIView):
     def post(self, request, order_id):
         order = services.cancel(order_id=order_id, user_id=request.user.id, **validated_input(CancelInput, request))
         return Response(_render(request, order))
+
+
+def _party_order(request, order_id):
+    order = selectors.order_for_party(order_id, request.user.id)
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+class OrderFilesView(APIView):
+    parser_classes = [MultiPartParser, JSONParser]  # JSON: to answer 400 "send a file", not 415
+
+    @extend_schema(summary="The order's files the caller may see",
+                   description="The buyer's files, the caller's own, and every delivered file.",
+                   responses={200: OrderFileOutput(many=True)})
+    def get(self, request, order_id):
+        order = _party_order(request, order_id)
+        return Response(OrderFileOutput(selectors.files_for(order, request.user.id), many=True).data)
+
+    @extend_schema(summary="Upload a file to the order (buyer or seller)",
+                   description="The multipart field `file`, at most MARKETPLACE_MAX_UPLOAD_MB; streamed, its type "
+                               "read from the bytes. The seller delivers it with `deliver`'s `file_ids`; the "
+                               "buyer's files (a brief) are shown to the seller at once.",
+                   request={"multipart/form-data": {"type": "object", "properties": {
+                       "file": {"type": "string", "format": "binary"}}, "required": ["file"]}},
+                   responses={201: OrderFileOutput})
+    @problem_answers(413, (409, "The order is completed or cancelled."))
+    def post(self, request, order_id):
+        order = _party_order(request, order_id)  # before a byte of the body is read
+        order_file = services.upload_file(order=order, user_id=request.user.id, upload=receive_file(request))
+        return Response(OrderFileOutput(order_file).data, status=status.HTTP_201_CREATED)
+
+
+class OrderFileView(APIView):
+    @extend_schema(summary="Download a file of the order: 302 to a link that works for 5 minutes",
+                   responses={302: OpenApiResponse(description="Location: the file's short-lived link")})
+    def get(self, request, order_id, file_id):
+        order_file = selectors.file_for(_party_order(request, order_id), file_id, request.user.id)
+        if order_file is None:
+            raise NotFound("No such file.")
+        return HttpResponseRedirect(request.build_absolute_uri(order_file.download_url()))

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from marketplace_libs.files.models import StoredFile
+
 # How events write a package's revisions when there is no limit (NULL in these tables).
 UNLIMITED = "unlimited"
 
@@ -133,3 +135,18 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "timeline"
+
+
+class OrderFile(StoredFile):
+    """A file a party uploaded to the order: the buyer's (a brief, shown to the seller at once) or the
+    seller's (shown to the buyer once delivered with it)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="files")
+    delivery = models.ForeignKey(TimelineEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="files",
+                                 help_text="The delivery (its timeline entry) that carried it.")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def visible_to(self, user_id) -> bool:
+        return str(self.uploaded_by) in (str(user_id), str(self.order.buyer_id)) or self.delivery_id is not None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Order
+from .models import Order, OrderFile
+
+# What one order is rendered with: its timeline (each delivery with its files) and its files.
+ORDER_DETAIL = ("timeline", "timeline__files", "files")
 
 
 def order_for_party(order_id, user_id) -> Order | None:
     """The order if ``user_id`` is its buyer or seller; None for anyone else (a 404: never reveal it)."""
     return (Order.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id), pk=order_id)
-            .prefetch_related("timeline").first())
+            .prefetch_related(*ORDER_DETAIL).first())
 
 
 def orders_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:
@@ -23,3 +26,13 @@ def orders_of(user_id, *, role: str | None = None, status: str | None = None) ->
     if status:
         orders = orders.filter(status=status)
     return orders.order_by("-created_at", "id")
+
+
+def files_for(order: Order, user_id) -> list[OrderFile]:
+    """The order's files ``user_id`` may see: their own, the buyer's, and every delivered one."""
+    return [order_file for order_file in order.files.all() if order_file.visible_to(user_id)]
+
+
+def file_for(order: Order, file_id, user_id) -> OrderFile | None:
+    order_file = OrderFile.objects.filter(order=order, pk=file_id).select_related("order").first()
+    return order_file if order_file is not None and order_file.visible_to(user_id) else None

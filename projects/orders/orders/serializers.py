@@ -21,6 +21,12 @@ class MessageInput(InputSerializer):
     message = StrictCharField(min_length=1, max_length=5000)
 
 
+class DeliverInput(InputSerializer):
+    message = StrictCharField(min_length=1, max_length=5000)
+    file_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20,
+                                     help_text="Files the seller uploaded to this order (POST <id>/files).")
+
+
 class CancelInput(InputSerializer):
     reason = StrictCharField(min_length=1, max_length=1000)
 
@@ -31,10 +37,28 @@ class OrderListParams(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, help_text="Only this status.")
 
 
+class FileCardOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField(help_text="Read from the bytes, not the uploader's word.")
+
+
+class OrderFileOutput(FileCardOutput):
+    sha256 = serializers.CharField()
+    uploaded_by = serializers.UUIDField()
+    delivered = serializers.SerializerMethodField(help_text="Carried by a delivery.")
+    created_at = serializers.DateTimeField()
+
+    def get_delivered(self, order_file) -> bool:
+        return order_file.delivery_id is not None
+
+
 class TimelineOutput(serializers.Serializer):
     type = serializers.CharField()
     actor_id = serializers.UUIDField(allow_null=True)
     message = serializers.CharField()
+    files = FileCardOutput(many=True, source="files.all", help_text="A delivery's files.")
     at = serializers.DateTimeField()
 
 
@@ -90,3 +114,11 @@ class OrderOutput(OrderSummaryOutput):
 
     requirements = serializers.CharField()
     timeline = TimelineOutput(many=True, source="timeline.all")
+    files = serializers.SerializerMethodField()
+
+    @extend_schema_field(OrderFileOutput(many=True))
+    def get_files(self, order) -> list[dict]:
+        """The buyer's files, the viewer's own, and every delivered file (a seller's upload reaches the buyer
+        with the delivery)."""
+        viewer = self.context.get("viewer_id")
+        return OrderFileOutput([f for f in order.files.all() if f.visible_to(viewer)], many=True).data

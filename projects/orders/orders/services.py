@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound, NotYet
+from marketplace_libs.files.storage import file_storage
+from marketplace_libs.files.uploads import store_upload
 
 from . import events, lifecycle, metrics, money
-from .models import UNLIMITED, Listing, ListedPackage, Order, OrderStatus, PaymentStatus, TimelineEntry
+from .models import UNLIMITED, Listing, ListedPackage, Order, OrderFile, OrderStatus, PaymentStatus, TimelineEntry
 
 log = structlog.get_logger("marketplace.orders")
 
@@ -88,14 +90,49 @@ def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Or
 
 # --- the parties' steps ------------------------------------------------------------------------
 
-def deliver(*, order_id, user_id: str, message: str) -> Order:
+def deliver(*, order_id, user_id: str, message: str, file_ids=()) -> Order:
+    """``file_ids``: the seller's own uploads to this order, not delivered before; any other id refuses
+    the delivery (400, nothing delivered)."""
+    file_ids = _unique(file_ids)
     with transaction.atomic():
         order = _locked_for_party(order_id, user_id)
         _check(order, "deliver", user_id)
         order.delivered_at = timezone.now()
-        _move(order, "deliver", actor_id=user_id, note=message)
+        entry = _move(order, "deliver", actor_id=user_id, note=message)
+        if file_ids:
+            attached = OrderFile.objects.filter(pk__in=file_ids, order=order, uploaded_by=user_id,
+                                                delivery__isnull=True).update(delivery=entry)
+            if attached != len(file_ids):
+                raise InvalidInput.on("file_ids", "Deliver only files you uploaded to this order and have not "
+                                                  "delivered before.")
         events.order_delivered(order, message=message)
     return order
+
+
+def _unique(file_ids) -> list:
+    file_ids = list(file_ids or ())
+    if len(set(file_ids)) != len(file_ids):
+        raise InvalidInput.on("file_ids", "A file is delivered once.")
+    return file_ids
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+FILES_CLOSED = (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+
+
+def upload_file(*, order: Order, user_id, upload) -> OrderFile:
+    """Store ``upload`` (streamed by marketplace_libs.files.uploads) for the order; the caller has
+    checked that ``user_id`` is a party (before reading the body)."""
+    if order.status in FILES_CLOSED:
+        raise Conflict(f"The order is {order.status}: no more files.")
+    stored = store_upload(upload, storage=file_storage, folder=f"orders/{order.pk}")
+    try:
+        return OrderFile.objects.create(order=order, uploaded_by=user_id, key=stored.key, name=stored.name,
+                                        size=stored.size, content_type=stored.content_type, sha256=stored.sha256)
+    except BaseException:
+        file_storage.delete(stored.key)
+        raise
 
 
 def request_revision(*, order_id, user_id: str, message: str) -> Order:
@@ -261,12 +298,12 @@ def _check(order: Order, name: str, user_id: str | None) -> None:
         raise Conflict(f"Not possible while the order is {order.status.replace('_', ' ')}.")
 
 
-def _move(order: Order, name: str, *, actor_id, note: str, at: datetime | None = None) -> None:
+def _move(order: Order, name: str, *, actor_id, note: str, at: datetime | None = None) -> TimelineEntry:
     """Take ``name``: the new status and its timeline entry (``note``); the caller publishes its event."""
     step = lifecycle.step(name)
     order.status = step.target
     order.save()
-    _note(order, step.timeline, actor_id=actor_id, message=note, at=at)
+    return _note(order, step.timeline, actor_id=actor_id, message=note, at=at)
 
 
 def _complete(order: Order, name: str, *, actor_id, by: str, message: str = "Accepted the delivery.",
@@ -288,5 +325,6 @@ def _cancel(order: Order, name: str, *, actor_id, reason: str, by: str) -> None:
     events.order_cancelled(order, by=by, reason=reason, refunded=refunded)
 
 
-def _note(order: Order, kind: str, *, actor_id=None, message: str = "", at: datetime | None = None) -> None:
-    TimelineEntry.objects.create(order=order, type=kind, actor_id=actor_id, message=message, at=at or timezone.now())
+def _note(order: Order, kind: str, *, actor_id=None, message: str = "", at: datetime | None = None
+          ) -> TimelineEntry:
+    return TimelineEntry.objects.create(order=order, type=kind, actor_id=actor_id, message=message, at=at or timezone.now())

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<uuid:order_id>/request-revision", api.RequestRevisionView.as_view(), name="request-revision"),
     path("<uuid:order_id>/accept", api.AcceptView.as_view(), name="accept"),
     path("<uuid:order_id>/cancel", api.CancelView.as_view(), name="cancel"),
+    path("<uuid:order_id>/files", api.OrderFilesView.as_view(), name="files"),
+    path("<uuid:order_id>/files/<uuid:file_id>", api.OrderFileView.as_view(), name="file"),
 ]

@@ -27,7 +27,11 @@ GIGS = "/api/gigs"
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from marketplace_libs.files.config import storage_backend
+
+    settings.MEDIA_ROOT = str(tmp_path / "legacy-media")
+    settings.STORAGES = {**settings.STORAGES, "files": storage_backend(storage_url=None, service="gigs",
+                                                                        var_dir=tmp_path)}
 
 
 @dataclass

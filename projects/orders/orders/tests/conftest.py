@@ -103,3 +103,12 @@ def paid(buyer, gig, package="basic") -> dict:
     order = place(buyer, gig, package)
     pay(order)
     return order
+
+
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings, tmp_path):
+    """Uploaded files under the test's own folder (tests that need S3 take the files_storage fixture)."""
+    from marketplace_libs.files.config import storage_backend
+
+    settings.STORAGES = {**settings.STORAGES, "files": storage_backend(storage_url=None, service="orders",
+                                                                        var_dir=tmp_path)}
