@@ -7,10 +7,14 @@ from django.db.models import Q, QuerySet
 from .models import Order
 
 
+# What an order's full rendering reads beside its row.
+ORDER_DETAIL = ("timeline", "extensions", "dispute")
+
+
 def order_for_party(order_id, user_id) -> Order | None:
     """The order if ``user_id`` is its buyer or seller; None for anyone else (a 404: never reveal it)."""
     return (Order.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id), pk=order_id)
-            .prefetch_related("timeline").first())
+            .prefetch_related(*ORDER_DETAIL).first())
 
 
 def orders_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:
