@@ -61,7 +61,7 @@ def test_an_accepted_extension_moves_due_at_and_a_declined_one_cannot_be_accepte
     asked = gateway.post(f"{url}/extensions", headers=seller.auth(), json={"days": 2, "reason": "Studio booked"})
     assert asked.status_code == 201, asked.text
     assert_problem(gateway.post(f"{url}/extensions", headers=seller.auth(), json={"days": 1, "reason": "x"}), 409)
-    assert_problem(gateway.post(f"{url}/extensions", headers=seller.auth(), json={"days": 2.0, "reason": "x"}), 400,
+    assert_problem(gateway.post(f"{url}/extensions", headers=seller.auth(), json={"days": 2.5, "reason": "x"}), 400,
                    field="days")
     accepted = gateway.post(f"{url}/extensions/{asked.json()['id']}/accept", headers=buyer.auth())
     assert accepted.status_code == 200, accepted.text
