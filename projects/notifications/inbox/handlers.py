@@ -68,6 +68,21 @@ def order_cancelled(event):
     services.notify(event_id=event.id, drafts=kinds.order_cancelled(event.data))
 
 
+@handles("order.extension_requested")
+def order_extension_requested(event):
+    services.notify(event_id=event.id, drafts=kinds.order_extension_requested(event.data))
+
+
+@handles("order.extension_answered")
+def order_extension_answered(event):
+    services.notify(event_id=event.id, drafts=kinds.order_extension_answered(event.data))
+
+
+@handles("order.dispute_opened")
+def order_dispute_opened(event):
+    services.notify(event_id=event.id, drafts=kinds.order_dispute_opened(event.data))
+
+
 @handles("review.created")
 def review_created(event):
     services.notify(event_id=event.id, drafts=kinds.review_created(event.data))

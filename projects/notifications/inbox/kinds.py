@@ -90,6 +90,13 @@ def order_completed(data: dict) -> list[Draft]:
     """To both parties: the seller's work is done, and the buyer may now review it."""
     if data["by"] == "buyer":
         to_seller, to_buyer = "The buyer accepted your delivery. Well done!", "You accepted the delivery."
+    elif data["by"] == "staff":
+        if "refund_amount" in data:
+            decided = (f"Our staff resolved the dispute: {data['refund_amount']} {data['currency']} is refunded to "
+                       "the buyer and the rest of the payment goes to the seller.")
+        else:
+            decided = "Our staff resolved the dispute in the seller's favour: the payment goes to the seller."
+        to_seller, to_buyer = f"{decided} The order is completed.", f"{decided} The order is completed."
     else:
         to_seller = "The order completed automatically: the buyer did not respond to the delivery. Well done!"
         to_buyer = "The order completed automatically, as you did not respond to the delivery in time."
@@ -97,6 +104,35 @@ def order_completed(data: dict) -> list[Draft]:
                   link(f"/orders/{data['order_id']}"), _order(data))
             for user_id, body in ((data["seller_id"], to_seller),
                                   (data["buyer_id"], f"{to_buyer} How did it go? Leave a review of the seller."))]
+
+
+def order_extension_requested(data: dict) -> list[Draft]:
+    return [Draft(data["buyer_id"], "order.extension_requested", f"The seller asks for more time: {data['title']}",
+                  f"The seller asks for {data['days']} more day(s): \u201c{data['reason'][:300]}\u201d. Accept or "
+                  "decline the request on the order.", link(f"/orders/{data['order_id']}"),
+                  {**_order(data), "extension_id": data["extension_id"], "days": data["days"]})]
+
+
+def order_extension_answered(data: dict) -> list[Draft]:
+    if data["status"] == "accepted":
+        title = f"Extension accepted: {data['title']}"
+        body = f"The buyer gave you {data['days']} more day(s): deliver by {data['due_at'][:16].replace('T', ' ')} UTC."
+    else:
+        title = f"Extension declined: {data['title']}"
+        body = f"The buyer declined your request; the order is still due {data['due_at'][:16].replace('T', ' ')} UTC."
+    return [Draft(data["seller_id"], "order.extension_answered", title, body, link(f"/orders/{data['order_id']}"),
+                  {**_order(data), "extension_id": data["extension_id"], "status": data["status"],
+                   "due_at": data["due_at"]})]
+
+
+def order_dispute_opened(data: dict) -> list[Draft]:
+    """To both parties: the other learns of it, the one who opened it has the confirmation."""
+    opener = "buyer" if data["opened_by"] == data["buyer_id"] else "seller"
+    body = (f"The {opener} opened a dispute: \u201c{data['reason'][:200]}\u201d. The order is on hold until our "
+            "staff resolve it; both of you will be told of the outcome.")
+    return [Draft(user_id, "order.dispute_opened", f"Order disputed: {data['title']}", body,
+                  link(f"/orders/{data['order_id']}"), {**_order(data), "dispute_id": data["dispute_id"]})
+            for user_id in (data["buyer_id"], data["seller_id"])]
 
 
 def order_cancelled(data: dict) -> list[Draft]:

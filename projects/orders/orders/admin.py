@@ -1,12 +1,14 @@
 """Staff's view of orders: by status and party, with their money terms and timeline; cancelling a paid order
 has the payment service refund it (it hears order.cancelled)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from marketplace_libs.errors import DomainError
 
-from . import services
-from .models import Listing, Order, TimelineEntry
+from . import disputes, services
+from .models import Dispute, DisputeOutcome, DisputeStatus, Extension, Listing, Order, TimelineEntry
 
 
 class TimelineInline(admin.TabularInline):
@@ -19,6 +21,30 @@ class TimelineInline(admin.TabularInline):
         return False
 
 
+class ExtensionInline(admin.TabularInline):
+    model = Extension
+    extra = 0
+    can_delete = False
+    readonly_fields = ["days", "reason", "status", "created_at", "answered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DisputeInline(admin.StackedInline):
+    """Shown on the order; resolved on the dispute's own page (the link)."""
+
+    model = Dispute
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = ["status", "opened_by", "reason", "details", "outcome", "refund_amount",
+                                "resolved_by", "resolved_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["id", "title", "package", "status", "payment_status", "price", "service_fee", "total",
@@ -26,7 +52,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["status", "payment_status", "package", "currency"]
     search_fields = ["=id", "=buyer_id", "=seller_id", "=gig_id", "title"]
     ordering = ["-created_at"]
-    inlines = [TimelineInline]
+    inlines = [DisputeInline, ExtensionInline, TimelineInline]
     actions = ["cancel_and_refund"]
     # Orders move only through their state machine (services), never by editing fields.
     readonly_fields = [field.name for field in Order._meta.concrete_fields]
@@ -59,6 +85,88 @@ class OrderAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} order(s) cancelled.", messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+
+class ResolveDisputeForm(forms.ModelForm):
+    """Staff's decision on an open dispute. Saving it resolves the dispute through ``disputes.resolve_dispute``
+    (the order moves, its event is published): a refusal there is shown on the form and nothing changes."""
+
+    outcome = forms.ChoiceField(choices=[("", "---------"), *DisputeOutcome.choices])
+    refund_amount = forms.DecimalField(max_digits=10, decimal_places=2, required=False,
+                                       help_text="Only for a partial refund: what goes back to the buyer.")
+    resolution_note = forms.CharField(widget=forms.Textarea, max_length=2000, required=False,
+                                      help_text="Why; shown on the order's timeline.")
+
+    class Meta:
+        model = Dispute
+        fields = ["outcome", "refund_amount", "resolution_note"]
+
+    def __init__(self, *args, staff_username: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff_username = staff_username
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            disputes.resolve_dispute(order_id=self.instance.order_id, outcome=cleaned["outcome"],
+                                     refund_amount=cleaned.get("refund_amount"), note=cleaned.get("resolution_note", ""),
+                                     staff_username=self.staff_username)
+        except DomainError as refusal:
+            for field, problems in (refusal.errors or {}).items():
+                self.add_error(field if field in self.fields else None, problems)
+            if not refusal.errors:
+                raise ValidationError(refusal.detail) from refusal
+        return cleaned
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    """Open disputes first; the change page of an open one resolves it with one of the three outcomes."""
+
+    list_display = ["id", "order", "status", "outcome", "refund_amount", "opened_by", "created_at", "resolved_at"]
+    list_filter = ["status", "outcome"]
+    search_fields = ["=id", "=order__id", "=opened_by"]
+    ordering = ["-status", "created_at"]  # "open" sorts after "resolved": descending puts it first
+    facts = ["id", "order", "opened_by", "opened_in_status", "reason", "details", "status", "created_at"]
+    resolution = ["outcome", "refund_amount", "resolution_note", "resolved_by", "resolved_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not self._open(obj):
+            return super().get_form(request, obj, change=change, form=forms.ModelForm, **kwargs)
+        form = super().get_form(request, obj, change=change, form=ResolveDisputeForm, **kwargs)
+        username = request.user.get_username()
+
+        class WithStaff(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, staff_username=username, **inner)
+
+        return WithStaff
+
+    def get_fieldsets(self, request, obj=None):
+        editable = ["outcome", "refund_amount", "resolution_note"] if self._open(obj) else self.resolution
+        return [(None, {"fields": self.facts}), ("Resolution", {"fields": editable})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.facts + ([] if self._open(obj) else self.resolution)
+
+    def save_model(self, request, obj, form, change):
+        pass  # the form's clean() resolved the dispute through the service, which saved it
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A resolved dispute is a record: it is viewed, never changed.
+        return super().has_change_permission(request, obj) and (obj is None or self._open(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @staticmethod
+    def _open(dispute) -> bool:
+        return dispute is not None and dispute.status == DisputeStatus.OPEN
 
 
 @admin.register(Listing)

@@ -16,10 +16,10 @@ from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 
-from . import selectors, services
+from . import disputes, extensions, selectors, services
 from .serializers import (
-    CancelInput, DeliverInput, MessageInput, OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput,
-    PlaceOrderInput,
+    CancelInput, DeliverInput, DisputeInput, DisputeOutput, ExtensionInput, ExtensionOutput, MessageInput,
+    OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput, PlaceOrderInput,
 )
 
 
@@ -119,7 +119,8 @@ class AcceptView(APIView):
 
 
 class CancelView(APIView):
-    @extend_schema(summary="Cancel an order (either party, before delivery); the payment service refunds a paid one",
+    @extend_schema(summary="Cancel an order: the buyer before paying or once it is late, the seller while in "
+                           "progress; the payment service refunds a paid one in full",
                    request=CancelInput, responses={200: OrderOutput})
     @problem_answers(WRONG_PARTY, WRONG_STATE)
     def post(self, request, order_id):
@@ -166,3 +167,43 @@ class OrderFileView(APIView):
         if order_file is None:
             raise NotFound("No such file.")
         return HttpResponseRedirect(request.build_absolute_uri(order_file.download_url()))
+
+
+class ExtensionsView(APIView):
+    @extend_schema(summary="Ask the buyer for more days to deliver (the seller; in progress; one pending at a time)",
+                   request=ExtensionInput, responses={201: ExtensionOutput})
+    @problem_answers((403, "Only the seller asks for more time."),
+                     (409, "Not in progress, or a request is already waiting for the buyer."))
+    def post(self, request, order_id):
+        extension = extensions.request_extension(order_id=order_id, user_id=request.user.id,
+                                                 **validated_input(ExtensionInput, request))
+        return Response(ExtensionOutput(extension).data, status=status.HTTP_201_CREATED)
+
+
+class AcceptExtensionView(APIView):
+    @extend_schema(summary="Accept the seller's extension request: due_at moves by its days (the buyer)",
+                   request=None, responses={200: OrderOutput})
+    @problem_answers((403, "Only the buyer answers."), (409, "Already answered, or the order is not in progress."))
+    def post(self, request, order_id, extension_id):
+        return Response(_render(request, extensions.accept_extension(
+            order_id=order_id, extension_id=extension_id, user_id=request.user.id)))
+
+
+class DeclineExtensionView(APIView):
+    @extend_schema(summary="Decline the seller's extension request (the buyer)", request=None,
+                   responses={200: OrderOutput})
+    @problem_answers((403, "Only the buyer answers."), (409, "Already answered, or the order is not in progress."))
+    def post(self, request, order_id, extension_id):
+        return Response(_render(request, extensions.decline_extension(
+            order_id=order_id, extension_id=extension_id, user_id=request.user.id)))
+
+
+class DisputeView(APIView):
+    @extend_schema(summary="Dispute an order in progress or delivered (either party): it is frozen until staff "
+                           "resolve it", request=DisputeInput, responses={201: DisputeOutput})
+    @problem_answers((409, "The order is not in progress or delivered (completed, cancelled, unpaid), or is "
+                           "already disputed."))
+    def post(self, request, order_id):
+        dispute = disputes.open_dispute(order_id=order_id, user_id=request.user.id,
+                                        **validated_input(DisputeInput, request))
+        return Response(DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)

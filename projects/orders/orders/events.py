@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.times import iso_utc
 
-from .models import UNLIMITED, Order
+from .models import UNLIMITED, Dispute, Extension, Order
 
 
 def order_placed(order: Order) -> None:
@@ -40,15 +40,40 @@ def order_revision_requested(order: Order, *, message: str) -> None:
     }, aggregate_id=str(order.pk))
 
 
-def order_completed(order: Order, *, by: str) -> None:
-    publish("order.completed", {**_card(order), "completed_at": iso_utc(order.completed_at), "by": by},
-            aggregate_id=str(order.pk))
+def order_completed(order: Order, *, by: str, refund_amount=None) -> None:
+    """``refund_amount``: a dispute resolved with a partial refund (``by`` staff); the payment service
+    refunds it to the buyer and credits the seller from what is left in escrow, in one step."""
+    data = {**_card(order), "completed_at": iso_utc(order.completed_at), "by": by}
+    if refund_amount is not None:
+        data["refund_amount"] = _amount(refund_amount)
+    publish("order.completed", data, aggregate_id=str(order.pk))
 
 
 def order_cancelled(order: Order, *, by: str, reason: str, refunded: bool) -> None:
     publish("order.cancelled", {
         **_card(order), "cancelled_at": iso_utc(order.cancelled_at), "by": by, "reason": reason,
         "refunded": refunded,
+    }, aggregate_id=str(order.pk))
+
+
+def order_extension_requested(order: Order, extension: Extension) -> None:
+    publish("order.extension_requested", {
+        **_card(order), "extension_id": str(extension.pk), "days": extension.days, "reason": extension.reason,
+        "due_at": iso_utc(order.due_at), "requested_at": iso_utc(extension.created_at),
+    }, aggregate_id=str(order.pk))
+
+
+def order_extension_answered(order: Order, extension: Extension) -> None:
+    publish("order.extension_answered", {
+        **_card(order), "extension_id": str(extension.pk), "days": extension.days, "status": extension.status,
+        "due_at": iso_utc(order.due_at), "answered_at": iso_utc(extension.answered_at),
+    }, aggregate_id=str(order.pk))
+
+
+def order_dispute_opened(order: Order, dispute: Dispute) -> None:
+    publish("order.dispute_opened", {
+        **_card(order), "dispute_id": str(dispute.pk), "opened_by": str(dispute.opened_by),
+        "reason": dispute.reason, "opened_at": iso_utc(dispute.created_at),
     }, aggregate_id=str(order.pk))
 
 

@@ -51,6 +51,7 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    DISPUTED = "disputed"
 
 
 class PaymentStatus(models.TextChoices):
@@ -150,3 +151,77 @@ class OrderFile(StoredFile):
 
     def visible_to(self, user_id) -> bool:
         return str(self.uploaded_by) in (str(user_id), str(self.order.buyer_id)) or self.delivery_id is not None
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Extension(models.Model):
+    """The seller's request for more time; the buyer accepts (``due_at`` moves by ``days``) or declines it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Two requests at once: the second insert fails here even if both passed the check in services.
+            models.UniqueConstraint(fields=["order"], condition=models.Q(status="pending"),
+                                    name="extension_one_pending_per_order"),
+            models.CheckConstraint(condition=models.Q(days__gte=1, days__lte=30), name="extension_days_1_to_30"),
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.days} days ({self.status})"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class DisputeOutcome(models.TextChoices):
+    REFUND_BUYER = "refund_buyer", "Refund the buyer in full (the order is cancelled)"
+    RELEASE_TO_SELLER = "release_to_seller", "Release the money to the seller (the order completes)"
+    PARTIAL_REFUND = "partial_refund", "Refund part to the buyer, the rest to the seller (the order completes)"
+
+
+class Dispute(models.Model):
+    """A party contests the order; staff resolve it with one of three outcomes. One per order: the order
+    is frozen while it is open and finished (completed or cancelled) once it is resolved."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="dispute")
+    opened_by = models.UUIDField()
+    opened_in_status = models.CharField(max_length=20, help_text="The order's status when the dispute opened.")
+    reason = models.CharField(max_length=200)
+    details = models.TextField(max_length=5000, blank=True)
+    status = models.CharField(max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    outcome = models.CharField(max_length=20, choices=DisputeOutcome.choices, blank=True)
+    refund_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                        help_text="What goes back to the buyer (partial_refund; refund_buyer: "
+                                                  "everything not refunded yet).")
+    resolution_note = models.TextField(max_length=2000, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True, help_text="The staff member's username.")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status="open", outcome="", resolved_at__isnull=True)
+                                   | (models.Q(status="resolved", resolved_at__isnull=False) & ~models.Q(outcome="")),
+                                   name="dispute_resolution_complete"),
+            models.CheckConstraint(condition=models.Q(refund_amount__isnull=True) | models.Q(refund_amount__gt=0),
+                                   name="dispute_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute of {self.order_id} ({self.status})"

@@ -10,6 +10,10 @@ from .models import Order, OrderFile
 ORDER_DETAIL = ("timeline", "timeline__files", "files")
 
 
+# What an order's full rendering reads beside its row.
+ORDER_DETAIL = ("timeline", "extensions", "dispute")
+
+
 def order_for_party(order_id, user_id) -> Order | None:
     """The order if ``user_id`` is its buyer or seller; None for anyone else (a 404: never reveal it)."""
     return (Order.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id), pk=order_id)

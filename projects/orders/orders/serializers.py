@@ -6,7 +6,7 @@ from rest_framework import serializers
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
-from .models import OrderStatus, PaymentStatus
+from .models import DisputeStatus, ExtensionStatus, OrderStatus, PaymentStatus
 
 TIERS = ("basic", "standard", "premium")
 
@@ -29,6 +29,16 @@ class DeliverInput(InputSerializer):
 
 class CancelInput(InputSerializer):
     reason = StrictCharField(min_length=1, max_length=1000)
+
+
+class ExtensionInput(InputSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=30, help_text="How many more days to deliver.")
+    reason = StrictCharField(min_length=1, max_length=1000)
+
+
+class DisputeInput(InputSerializer):
+    reason = StrictCharField(min_length=1, max_length=200, help_text="In a line: what is wrong.")
+    details = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
 
 
 class OrderListParams(serializers.Serializer):
@@ -109,8 +119,35 @@ class OrderSummaryOutput(serializers.Serializer):
         return "unlimited" if order.revisions_allowed is None else order.revisions_allowed
 
 
+class ExtensionOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=ExtensionStatus.choices)
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class DisputeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    opened_by = serializers.UUIDField()
+    reason = serializers.CharField()
+    details = serializers.CharField()
+    status = serializers.ChoiceField(choices=DisputeStatus.choices)
+    outcome = serializers.CharField(allow_null=True, help_text="refund_buyer, release_to_seller or partial_refund; "
+                                                               "null while open.")
+    refund_amount = money_field("What went back to the buyer by the resolution.", allow_null=True)
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, dispute):
+        rendered = super().to_representation(dispute)
+        rendered["outcome"] = rendered["outcome"] or None
+        return rendered
+
+
 class OrderOutput(OrderSummaryOutput):
-    """One order, with the buyer's requirements and its timeline."""
+    """One order, with the buyer's requirements, its timeline, its latest extension request and its dispute."""
 
     requirements = serializers.CharField()
     timeline = TimelineOutput(many=True, source="timeline.all")
@@ -122,3 +159,15 @@ class OrderOutput(OrderSummaryOutput):
         with the delivery)."""
         viewer = self.context.get("viewer_id")
         return OrderFileOutput([f for f in order.files.all() if f.visible_to(viewer)], many=True).data
+    extension = serializers.SerializerMethodField(help_text="The latest extension request, or null.")
+    dispute = serializers.SerializerMethodField(help_text="The order's dispute, or null.")
+
+    @extend_schema_field(ExtensionOutput(allow_null=True))
+    def get_extension(self, order):
+        latest = next(iter(order.extensions.all()), None)  # newest first (Meta.ordering), prefetched
+        return None if latest is None else ExtensionOutput(latest).data
+
+    @extend_schema_field(DisputeOutput(allow_null=True))
+    def get_dispute(self, order):
+        dispute = getattr(order, "dispute", None)
+        return None if dispute is None else DisputeOutput(dispute).data

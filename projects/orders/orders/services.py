@@ -158,10 +158,23 @@ def accept(*, order_id, user_id: str) -> Order:
 def cancel(*, order_id, user_id: str, reason: str) -> Order:
     with transaction.atomic():
         order = _locked_for_party(order_id, user_id)
-        name = "cancel_by_buyer" if str(order.buyer_id) == str(user_id) else "cancel_by_seller"
+        name = _cancel_step_for(order, user_id)
         _check(order, name, user_id)
         _cancel(order, name, actor_id=user_id, reason=reason, by=lifecycle.step(name).actor)
     return order
+
+
+def _cancel_step_for(order: Order, user_id: str) -> str:
+    """The seller may cancel work in progress; the buyer an unpaid order, or one in progress that is late
+    (past ``due_at``: the seller missed the date the buyer paid for, and the buyer gets a full refund)."""
+    if str(order.buyer_id) != str(user_id):
+        return "cancel_by_seller"
+    if order.status == OrderStatus.IN_PROGRESS:
+        if not order.late:
+            raise Conflict(f"The order is in progress and due {order.due_at:%Y-%m-%d %H:%M} UTC; the buyer may "
+                           "cancel it once it is late.")
+        return "cancel_late_by_buyer"
+    return "cancel_by_buyer"
 
 
 def cancel_by_staff(*, order_id, staff_username: str, reason: str) -> Order:
@@ -307,10 +320,10 @@ def _move(order: Order, name: str, *, actor_id, note: str, at: datetime | None =
 
 
 def _complete(order: Order, name: str, *, actor_id, by: str, message: str = "Accepted the delivery.",
-              at: datetime | None = None) -> None:
+              at: datetime | None = None, refund_amount: Decimal | None = None) -> None:
     order.completed_at = at or timezone.now()
     _move(order, name, actor_id=actor_id, note=message, at=at)
-    events.order_completed(order, by=by)
+    events.order_completed(order, by=by, refund_amount=refund_amount)
     metrics.count_on_commit(metrics.ORDERS_COMPLETED)
 
 

@@ -11,4 +11,10 @@ urlpatterns = [
     path("<uuid:order_id>/cancel", api.CancelView.as_view(), name="cancel"),
     path("<uuid:order_id>/files", api.OrderFilesView.as_view(), name="files"),
     path("<uuid:order_id>/files/<uuid:file_id>", api.OrderFileView.as_view(), name="file"),
+    path("<uuid:order_id>/extensions", api.ExtensionsView.as_view(), name="extensions"),
+    path("<uuid:order_id>/extensions/<uuid:extension_id>/accept", api.AcceptExtensionView.as_view(),
+         name="accept-extension"),
+    path("<uuid:order_id>/extensions/<uuid:extension_id>/decline", api.DeclineExtensionView.as_view(),
+         name="decline-extension"),
+    path("<uuid:order_id>/dispute", api.DisputeView.as_view(), name="dispute"),
 ]

@@ -5,6 +5,8 @@ retries it with backoff. ``order.cancelled`` of a paid order refunds it through 
 that is down raises too, so the refund is retried until it goes through (and then dead-lettered, visibly).
 """
 
+from decimal import Decimal
+
 from marketplace_libs.events.registry import handles
 
 from . import services
@@ -22,7 +24,9 @@ def note_order_paid(event):
 
 @handles("order.completed")
 def credit_seller_earnings(event):
-    services.record_order_completed(order_id=event.data["order_id"], completed_at=event.datetime("completed_at"))
+    refund = event.data.get("refund_amount")  # a dispute's partial refund
+    services.record_order_completed(order_id=event.data["order_id"], completed_at=event.datetime("completed_at"),
+                                    refund_amount=None if refund is None else Decimal(refund))
 
 
 @handles("order.cancelled")

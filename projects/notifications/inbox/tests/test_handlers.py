@@ -17,6 +17,14 @@ ORDER_EVENTS = {
     "order.completed": ({"completed_at": "2026-05-13T09:00:00Z", "by": "buyer"}, ["buyer", "seller"]),
     "order.cancelled": ({"cancelled_at": "2026-05-11T09:00:00Z", "by": "seller", "reason": "Too busy",
                          "refunded": True}, ["buyer", "seller"]),
+    "order.extension_requested": ({"extension_id": str(uuid.uuid4()), "days": 3, "reason": "A second colour set",
+                                   "due_at": "2026-05-13T09:00:00Z", "requested_at": "2026-05-12T09:00:00Z"},
+                                  ["buyer"]),
+    "order.extension_answered": ({"extension_id": str(uuid.uuid4()), "days": 3, "status": "accepted",
+                                  "due_at": "2026-05-16T09:00:00Z", "answered_at": "2026-05-12T11:00:00Z"}, ["seller"]),
+    "order.dispute_opened": ({"dispute_id": str(uuid.uuid4()), "opened_by": str(uuid.uuid4()),
+                              "reason": "Not what was ordered", "opened_at": "2026-05-12T09:00:00Z"},
+                             ["buyer", "seller"]),
 }
 
 
@@ -143,6 +151,30 @@ def test_completion_invites_the_buyer_to_review_and_congratulates_the_seller(use
     to_seller = Notification.objects.get(user_id=seller.id, kind="order.completed")
     assert "Leave a review" in to_buyer.body and "as you did not respond" in to_buyer.body
     assert "Well done" in to_seller.body and "review" not in to_seller.body
+
+
+@pytest.mark.parametrize("refund, says", [(None, "in the seller's favour"), ("20.00", "20.00 USD is refunded")])
+def test_a_dispute_resolved_by_staff_tells_both_parties_the_outcome(user, refund, says):
+    buyer, seller = user(), user()
+    facts = {"completed_at": "2026-05-13T09:00:00Z", "by": "staff", **({"refund_amount": refund} if refund else {})}
+    deliver(event("order.completed", order_data(buyer, seller, **facts)))
+    for party in (buyer, seller):
+        note = Notification.objects.get(user_id=party.id, kind="order.completed")
+        assert "staff resolved the dispute" in note.body and says in note.body and "automatically" not in note.body
+
+
+def test_extension_answers_and_disputes_say_what_happened(user):
+    buyer, seller = user(), user()
+    deliver(event("order.extension_answered", order_data(
+        buyer, seller, extension_id=str(uuid.uuid4()), days=2, status="declined", due_at="2026-05-13T09:00:00Z",
+        answered_at="2026-05-12T11:00:00Z")))
+    assert Notification.objects.get(user_id=seller.id, kind="order.extension_answered").title.startswith(
+        "Extension declined")
+    deliver(event("order.dispute_opened", order_data(
+        buyer, seller, dispute_id=str(uuid.uuid4()), opened_by=seller.id, reason="The buyer stopped answering",
+        opened_at="2026-05-12T09:00:00Z")))
+    note = Notification.objects.get(user_id=buyer.id, kind="order.dispute_opened")
+    assert note.body.startswith("The seller opened a dispute") and "on hold" in note.body
 
 
 def test_a_review_tells_the_seller(user):
