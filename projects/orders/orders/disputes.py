@@ -19,7 +19,7 @@ from django.utils import timezone
 from marketplace_libs.errors import Conflict, InvalidInput
 
 from . import events
-from .models import Dispute, DisputeOutcome, DisputeStatus, Order, OrderStatus, PaymentStatus
+from .models import Dispute, DisputeOutcome, DisputeStatus, Order, OrderFile, OrderStatus, PaymentStatus
 from .services import _cancel, _check, _complete, _locked_for_party, _move, _note
 
 RESOLUTION_STEPS = {
@@ -29,17 +29,30 @@ RESOLUTION_STEPS = {
 }
 
 
-def open_dispute(*, order_id, user_id: str, reason: str, details: str = "") -> Dispute:
+def open_dispute(*, order_id, user_id: str, reason: str, details: str = "", file_ids=()) -> Dispute:
+    """``file_ids``: files of this order the caller may see (theirs, the buyer's brief, delivered ones);
+    any other id refuses the whole dispute (400) and nothing is opened."""
     with transaction.atomic():
         order = _locked_for_party(order_id, user_id)
         if order.status == OrderStatus.DISPUTED:
             raise Conflict("The order is already disputed.")
         _check(order, "open_dispute", user_id)
+        cited = _citable_files(order, user_id, file_ids)
         dispute = Dispute.objects.create(order=order, opened_by=user_id, opened_in_status=order.status,
                                          reason=reason, details=details)
+        dispute.files.set(cited)
         _move(order, "open_dispute", actor_id=user_id, note=f"{reason}: {details}" if details else reason)
         events.order_dispute_opened(order, dispute)
     return dispute
+
+
+def _citable_files(order: Order, user_id: str, file_ids) -> list[OrderFile]:
+    wanted = set(file_ids or ())
+    files = [order_file for order_file in OrderFile.objects.filter(pk__in=wanted, order=order)
+             if order_file.visible_to(user_id)]
+    if len(files) != len(wanted):
+        raise InvalidInput.on("file_ids", "Cite only files of this order that you can see.")
+    return files
 
 
 def refundable(order: Order) -> Decimal:

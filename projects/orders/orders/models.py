@@ -209,6 +209,8 @@ class Dispute(models.Model):
     refund_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
                                         help_text="What goes back to the buyer (partial_refund; refund_buyer: "
                                                   "everything not refunded yet).")
+    files = models.ManyToManyField("OrderFile", blank=True, related_name="disputes",
+                                   help_text="The order's files the party cites (a delivery, a brief).")
     resolution_note = models.TextField(max_length=2000, blank=True)
     resolved_by = models.CharField(max_length=150, blank=True, help_text="The staff member's username.")
     created_at = models.DateTimeField(default=timezone.now)

@@ -11,7 +11,7 @@ ORDER_DETAIL = ("timeline", "timeline__files", "files")
 
 
 # What an order's full rendering reads beside its row.
-ORDER_DETAIL = ("timeline", "extensions", "dispute")
+ORDER_DETAIL = ("timeline", "extensions", "dispute", "dispute__files")
 
 
 def order_for_party(order_id, user_id) -> Order | None:

@@ -39,6 +39,8 @@ class ExtensionInput(InputSerializer):
 class DisputeInput(InputSerializer):
     reason = StrictCharField(min_length=1, max_length=200, help_text="In a line: what is wrong.")
     details = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
+    file_ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=20, default=list,
+                                     help_text="Files of this order the caller may see, cited as evidence.")
 
 
 class OrderListParams(serializers.Serializer):
@@ -137,8 +139,12 @@ class DisputeOutput(serializers.Serializer):
     outcome = serializers.CharField(allow_null=True, help_text="refund_buyer, release_to_seller or partial_refund; "
                                                                "null while open.")
     refund_amount = money_field("What went back to the buyer by the resolution.", allow_null=True)
+    file_ids = serializers.SerializerMethodField(help_text="The order's files cited by the party who opened it.")
     created_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
+
+    def get_file_ids(self, dispute) -> list[str]:
+        return [str(order_file.pk) for order_file in dispute.files.all()]
 
     def to_representation(self, dispute):
         rendered = super().to_representation(dispute)

@@ -160,7 +160,7 @@ def test_disputes_are_refused_on_finished_or_unpaid_orders_and_hidden_from_other
     problem(_dispute(stranger, open_order), 404)
     problem(stranger.client.get(_url(open_order)), 404)
     problem(_dispute(seller, open_order, reason=""), 400)
-    problem(_dispute(seller, open_order, file_ids=[]), 400)  # order files are not on this branch
+    problem(_dispute(seller, open_order, file_ids=["not-a-uuid"]), 400)
     assert _dispute(seller, open_order).status_code == 201  # the seller may open one too
     assert Dispute.objects.count() == 1
 

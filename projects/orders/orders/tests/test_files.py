@@ -129,3 +129,25 @@ def test_no_files_after_the_order_is_over(files_storage, buyer, seller, gig):
     order = place(buyer, gig)
     buyer.client.post(f"{ORDERS}/{order['id']}/cancel", {"reason": "Changed my mind"}, format="json")
     assert upload(buyer, order["id"]).status_code == 409
+
+
+def test_a_dispute_cites_files_the_party_can_see_and_nothing_else(files_storage, buyer, seller, gig):
+    order = paid(buyer, gig)
+    other = paid(buyer, gig)
+    delivered = upload(seller, order["id"]).json()
+    undelivered = upload(seller, order["id"], name="draft.pdf").json()
+    elsewhere = upload(buyer, other["id"]).json()
+    assert deliver(seller, order["id"], file_ids=[delivered["id"]]).status_code == 200
+    url = f"{ORDERS}/{order['id']}/dispute"
+
+    # The seller's undelivered draft (the buyer cannot see it) and another order's file: 400, nothing opened.
+    for wrong in (undelivered["id"], elsewhere["id"], str(uuid.uuid4())):
+        refused = buyer.client.post(url, {"reason": "Not what I asked", "file_ids": [wrong]}, format="json")
+        assert refused.status_code == 400 and "file_ids" in refused.json()["errors"], refused.content
+    assert buyer.client.get(f"{ORDERS}/{order['id']}/").json()["status"] == "delivered"
+
+    opened = buyer.client.post(url, {"reason": "Not what I asked", "file_ids": [delivered["id"]]}, format="json")
+    assert opened.status_code == 201, opened.content
+    assert opened.json()["file_ids"] == [delivered["id"]]
+    shown = seller.client.get(f"{ORDERS}/{order['id']}/").json()
+    assert shown["status"] == "disputed" and shown["dispute"]["file_ids"] == [delivered["id"]]
