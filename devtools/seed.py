@@ -131,7 +131,8 @@ class Seeder:
         return response.json()
 
     def _orders_of(self, email: str, buyer: dict, gigs: list[dict]) -> None:
-        """Four orders: completed and reviewed, delivered, in progress, waiting for payment."""
+        """Four orders: completed and reviewed (both ways, so published), delivered, in progress, waiting for
+        payment."""
         offset = BUYERS.index(email)
         stages = ["completed", "delivered", "in_progress", "pending_payment"]
         for index, stage in enumerate(stages):
@@ -150,7 +151,13 @@ class Seeder:
                     "order_id": order["id"], "rating": 5 - offset,
                     "comment": "Clear communication and a great result, delivered on time."})),
                     "the completed order to reach the review service")
-        print(f"  buyer  {buyer['username']:<14} 4 orders (completed and reviewed, delivered, in progress, unpaid)")
+                # Reviews are double-blind: the seller's review of the buyer publishes both.
+                self.wait(lambda order=order: _reviewed(self.client.post("/api/reviews/", headers=_auth(seller), json={
+                    "order_id": order["id"], "rating": 5,
+                    "comment": "A clear brief and quick answers: a pleasure to work with."})),
+                    "the completed order to reach the review service")
+        print(f"  buyer  {buyer['username']:<14} 4 orders (completed and reviewed both ways, delivered, in progress, "
+              "unpaid)")
 
     def _place(self, buyer: dict, gig: dict) -> dict | None:
         response = self.client.post("/api/orders/", headers=_auth(buyer), json={
@@ -205,7 +212,7 @@ class Seeder:
 
 
 def _reviewed(response) -> bool:
-    """Reviewed now or before; a 409 completion_pending means the completion is still on its way."""
+    """Reviewed now or before (by this party); a 409 completion_pending means the completion is still on its way."""
     return response.status_code == 201 or (
         response.status_code == 409 and not response.json()["type"].endswith(":completion_pending"))
 
