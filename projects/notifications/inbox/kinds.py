@@ -184,13 +184,14 @@ def reviews_published(data: dict) -> list[Draft]:
             drafts.append(Draft(data["seller_id"], "review.created", f"New review: {stars}",
                                 f"A buyer rated your work {review['rating']} out of 5.{comment}{yours}",
                                 link(f"/gigs/{data['gig_id']}"),
-                                {"review_id": review["review_id"], "gig_id": data["gig_id"], "rating": review["rating"]}))
+                                {"review_id": review["review_id"], "gig_id": data["gig_id"], "rating": review["rating"],
+                                 "direction": review["direction"]}))
         else:
             drafts.append(Draft(data["buyer_id"], "review.created", f"New review: {stars}",
                                 f"The seller rated you {review['rating']} out of 5 as a buyer.{comment}{yours}",
                                 link(f"/orders/{data['order_id']}"),
-                                {"review_id": review["review_id"], "buyer_id": data["buyer_id"],
-                                 "rating": review["rating"]}))
+                                {"review_id": review["review_id"], "gig_id": data["gig_id"], "rating": review["rating"],
+                                 "direction": review["direction"], "buyer_id": data["buyer_id"]}))
     return drafts
 
 
