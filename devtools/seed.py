@@ -152,9 +152,10 @@ class Seeder:
                     "comment": "Clear communication and a great result, delivered on time."})),
                     "the completed order to reach the review service")
                 # Reviews are double-blind: the seller's review of the buyer publishes both.
-                self.wait(lambda order=order: _reviewed(self.client.post("/api/reviews/", headers=_auth(seller), json={
-                    "order_id": order["id"], "rating": 5,
-                    "comment": "A clear brief and quick answers: a pleasure to work with."})),
+                self.wait(lambda order=order, seller=seller: _reviewed(self.client.post(
+                    "/api/reviews/", headers=_auth(seller), json={
+                        "order_id": order["id"], "rating": 5,
+                        "comment": "A clear brief and quick answers: a pleasure to work with."})),
                     "the completed order to reach the review service")
         print(f"  buyer  {buyer['username']:<14} 4 orders (completed and reviewed both ways, delivered, in progress, "
               "unpaid)")

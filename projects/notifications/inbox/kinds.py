@@ -100,8 +100,8 @@ def order_completed(data: dict) -> list[Draft]:
     return [Draft(user_id, "order.completed", f"Order completed: {data['title']}", body,
                   link(f"/orders/{data['order_id']}"), _order(data))
             for user_id, body in ((data["seller_id"], f"{to_seller} How was the buyer? Leave a review. {blind}"),
-                                  (data["buyer_id"], f"{to_buyer} How did it go? Leave a review of the seller. "
-                                                     f"{blind}"))]
+                                  (data["buyer_id"],
+                                   f"{to_buyer} How did it go? Leave a review of the seller. {blind}"))]
 
 
 def order_cancelled(data: dict) -> list[Draft]:

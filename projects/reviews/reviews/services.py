@@ -130,8 +130,8 @@ def _publish(order: ReviewableOrder, *, reason: str, at: datetime) -> bool:
         aggregates = {}
         for review in counted:
             aggregates.update(_count(review, +1))
-        events.reviews_published(order, counted, reason=reason, published_at=at,
-                                 aggregates=_aggregates_of(order, aggregates))
+        events.reviews_published(order, counted, reason=reason, published_at=at, aggregates=_aggregates_of(
+            gig_id=order.gig_id, seller_id=order.seller_id, buyer_id=order.buyer_id, changed=aggregates))
     return True
 
 
@@ -160,8 +160,8 @@ def hide_review(*, review_id, reason: str) -> bool:
         review.is_hidden, review.hidden_reason, review.hidden_at = True, reason[:500], timezone.now()
         review.save(update_fields=["is_hidden", "hidden_reason", "hidden_at"])
         if review.status == Status.PUBLISHED:  # a review still hidden counts nowhere yet
-            order = ReviewableOrder(gig_id=review.gig_id, seller_id=review.seller_id, buyer_id=review.buyer_id)
-            events.review_hidden(review, aggregates=_aggregates_of(order, _count(review, -1)))
+            events.review_hidden(review, aggregates=_aggregates_of(
+                gig_id=review.gig_id, seller_id=review.seller_id, buyer_id=review.buyer_id, changed=_count(review, -1)))
     return True
 
 
@@ -183,12 +183,12 @@ def _count(review: Review, step: int) -> dict:
     return result
 
 
-def _aggregates_of(order: ReviewableOrder, changed: dict) -> dict:
+def _aggregates_of(*, gig_id, seller_id, buyer_id, changed: dict) -> dict:
     """The gig's, the seller's and the buyer's ratings: those just changed, and the others as they are."""
     return {key: changed.get(key) or _rating(subject_type, subject_id)
-            for subject_type, subject_id, key in ((Subject.GIG, order.gig_id, "gig_rating"),
-                                                  (Subject.SELLER, order.seller_id, "seller_rating"),
-                                                  (Subject.BUYER, order.buyer_id, "buyer_rating"))}
+            for subject_type, subject_id, key in ((Subject.GIG, gig_id, "gig_rating"),
+                                                  (Subject.SELLER, seller_id, "seller_rating"),
+                                                  (Subject.BUYER, buyer_id, "buyer_rating"))}
 
 
 def _rating(subject_type: str, subject_id) -> dict:

@@ -252,5 +252,5 @@ def _refresh_stats(seller_id) -> None:
 def _refresh_buyer_stats(buyer_id) -> None:
     ratings = BuyerRating.objects.filter(buyer_id=buyer_id, hidden=False).aggregate(count=Count("pk"),
                                                                                     total=Sum("rating"))
-    Profile.objects.filter(pk=buyer_id).update(buyer_rating_count=ratings["count"],
-                                               buyer_rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))
+    Profile.objects.filter(pk=buyer_id).update(
+        buyer_rating_count=ratings["count"], buyer_rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))

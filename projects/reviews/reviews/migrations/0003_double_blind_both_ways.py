@@ -28,7 +28,8 @@ class Migration(migrations.Migration):
         migrations.AlterField(model_name="review", name="order_id", field=models.UUIDField()),
         migrations.AddField(
             model_name="review", name="direction",
-            field=models.CharField(choices=[("buyer_to_seller", "Buyer To Seller"), ("seller_to_buyer", "Seller To Buyer")],
+            field=models.CharField(choices=[("buyer_to_seller", "Buyer To Seller"),
+                                            ("seller_to_buyer", "Seller To Buyer")],
                                    default="buyer_to_seller", max_length=15),
         ),
         migrations.AddField(

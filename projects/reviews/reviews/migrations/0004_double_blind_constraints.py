@@ -29,7 +29,8 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="review",
             constraint=models.CheckConstraint(
-                condition=Q(status="hidden", published_at__isnull=True) | Q(status="published", published_at__isnull=False),
+                condition=(Q(status="hidden", published_at__isnull=True)
+                           | Q(status="published", published_at__isnull=False)),
                 name="review_published_at_with_status"),
         ),
         migrations.AddIndex(
