@@ -155,8 +155,8 @@ def cmd_seed(args) -> int:
     secret = env.get("MARKETPLACE_PAYMENT_WEBHOOK_SECRET", "whsec_development_only_0f3c9a")
     payments = service("payments").project_dir
 
-    def release_earning(order_id: str) -> None:
-        _manage(payments, "release_earning", order_id, env=env)
+    def release_earning(order_id: str) -> bool:
+        return _manage(payments, "release_earning", order_id, env=env, check=False) == 0
 
     Seeder(base_url, secret, release_earning).run()
     print(f"demo password for every account: {PASSWORD_HINT}")

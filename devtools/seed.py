@@ -66,11 +66,12 @@ class Seeder:
     def __init__(self, base_url: str, webhook_secret: str, release_earning):
         self.client = httpx.Client(base_url=base_url, timeout=15)
         self.secret = webhook_secret
-        # Clears a completed order's earning now (the payment service's release_earning command), so the
-        # demo shows an available balance and a payout without waiting the clearance days.
+        # Clears a completed order's earning now (the payment service's release_earning command; False when
+        # there is none waiting), so the demo shows an available balance and a payout without waiting the
+        # clearance days.
         self.release_earning = release_earning
         self.tokens: dict[str, dict] = {}
-        self.completed: list[str] = []
+        self.completed: list[tuple[str, dict]] = []  # (order id, its seller's session)
 
     def log_in(self, email: str) -> dict:
         response = self.client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
@@ -146,7 +147,7 @@ class Seeder:
                                  json={"message": "Here is your delivery: the files are attached."}).raise_for_status()
             if stage == "completed":
                 self.client.post(f"/api/orders/{order['id']}/accept", headers=_auth(buyer)).raise_for_status()
-                self.completed.append(order["id"])
+                self.completed.append((order["id"], seller))
                 self.wait(lambda order=order: _reviewed(self.client.post("/api/reviews/", headers=_auth(buyer), json={
                     "order_id": order["id"], "rating": 5 - offset,
                     "comment": "Clear communication and a great result, delivered on time."})),
@@ -183,8 +184,11 @@ class Seeder:
 
     def _money(self) -> None:
         """The completed orders' earnings cleared, and the first seller paid out part of theirs."""
-        for order_id in self.completed:
-            self.release_earning(order_id)
+        for order_id, seller in self.completed:
+            # Released now, or already cleared (the payment scheduler may have been first, with no clearance
+            # days); neither yet means order.completed has not reached the payment service.
+            self.wait(lambda order_id=order_id, seller=seller: self.release_earning(order_id)
+                      or self._cleared(seller, order_id), "the completed order's earning to reach the payment service")
         email = next(iter(SELLERS))
         seller = self.tokens[email]
         if self.client.get("/api/payments/payouts", headers=_auth(seller)).json()["count"]:
@@ -199,6 +203,10 @@ class Seeder:
         self.client.post("/api/payments/payouts", headers=_auth(seller),
                          json={"amount": "20.00", "currency": balance["currency"]}).raise_for_status()
         print(f"  seller {seller['username']:<14} earnings cleared, a payout of 20.00 {balance['currency']}")
+
+    def _cleared(self, seller: dict, order_id: str) -> bool:
+        entries = self.client.get("/api/payments/ledger", headers=_auth(seller), params={"page_size": 100}).json()
+        return any(entry["kind"] == "clearance" and entry["order_id"] == order_id for entry in entries["results"])
 
     def _conversation(self, buyer_email: str, seller_email: str) -> None:
         buyer, seller = self.tokens[buyer_email], self.tokens[seller_email]
