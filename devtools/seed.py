@@ -67,11 +67,12 @@ class Seeder:
     def __init__(self, base_url: str, webhook_secret: str, release_earning):
         self.client = httpx.Client(base_url=base_url, timeout=15)
         self.secret = webhook_secret
-        # Clears a completed order's earning now (the payment service's release_earning command), so the
-        # demo shows an available balance and a payout without waiting the clearance days.
+        # Makes a completed order's earning available now (the payment service's release_earning command;
+        # False while the completion has not reached it), so the demo shows an available balance and a
+        # payout without waiting the clearance days.
         self.release_earning = release_earning
         self.tokens: dict[str, dict] = {}
-        self.completed: list[str] = []
+        self.completed: list[str] = []  # order ids
 
     def log_in(self, email: str) -> dict:
         response = self.client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
@@ -132,7 +133,8 @@ class Seeder:
         return response.json()
 
     def _orders_of(self, email: str, buyer: dict, gigs: list[dict]) -> None:
-        """Four orders: completed and reviewed, delivered, in progress, waiting for payment."""
+        """Four orders: completed and reviewed (both ways, so published), delivered, in progress, waiting for
+        payment."""
         offset = BUYERS.index(email)
         stages = ["completed", "delivered", "in_progress", "pending_payment"]
         for index, stage in enumerate(stages):
@@ -151,7 +153,14 @@ class Seeder:
                     "order_id": order["id"], "rating": 5 - offset,
                     "comment": "Clear communication and a great result, delivered on time."})),
                     "the completed order to reach the review service")
-        print(f"  buyer  {buyer['username']:<14} 4 orders (completed and reviewed, delivered, in progress, unpaid)")
+                # Reviews are double-blind: the seller's review of the buyer publishes both.
+                self.wait(lambda order=order, seller=seller: _reviewed(self.client.post(
+                    "/api/reviews/", headers=_auth(seller), json={
+                        "order_id": order["id"], "rating": 5,
+                        "comment": "A clear brief and quick answers: a pleasure to work with."})),
+                    "the completed order to reach the review service")
+        print(f"  buyer  {buyer['username']:<14} 4 orders (completed and reviewed both ways, delivered, in progress, "
+              "unpaid)")
 
     def _place(self, buyer: dict, gig: dict) -> dict | None:
         response = self.client.post("/api/orders/", headers=_auth(buyer), json={
@@ -177,7 +186,10 @@ class Seeder:
     def _money(self) -> None:
         """The completed orders' earnings cleared, and the first seller paid out part of theirs."""
         for order_id in self.completed:
-            self.wait(lambda order_id=order_id: self.release_earning(order_id), "the completion to reach payments")
+            # True once the earning is available (released now, or cleared already by the scheduler); False
+            # while order.completed has not reached the payment service.
+            self.wait(lambda order_id=order_id: self.release_earning(order_id),
+                      "the completed order's earning to reach the payment service")
         email = next(iter(SELLERS))
         seller = self.tokens[email]
         if self.client.get("/api/payments/payouts", headers=_auth(seller)).json()["count"]:
@@ -206,7 +218,7 @@ class Seeder:
 
 
 def _reviewed(response) -> bool:
-    """Reviewed now or before; a 409 completion_pending means the completion is still on its way."""
+    """Reviewed now or before (by this party); a 409 completion_pending means the completion is still on its way."""
     return response.status_code == 201 or (
         response.status_code == 409 and not response.json()["type"].endswith(":completion_pending"))
 

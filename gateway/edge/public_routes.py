@@ -48,8 +48,10 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     # Gigs: browse, search, categories, one gig.
     _route(READ, r"/api/gigs/(categories/)?"),
     _route(READ, rf"/api/gigs/{UUID}/"),
-    # Reviews: lists and summaries.
+    # Reviews: lists, summaries and one review (a published one is public; its author sees their own hidden
+    # one with a token, so the token is optional, not ignored).
     _route(READ, r"/api/reviews/(summary/?)?"),
+    _route(READ, rf"/api/reviews/{UUID}/"),
     # Payments: the providers' webhooks, authenticated by their signatures (the sandbox's
     # X-Payment-Signature, Stripe's Stripe-Signature), never by a user's token.
     _route("POST", r"/api/payments/webhooks/(sandbox|stripe)/?", IGNORED),

@@ -2,12 +2,12 @@
 through the gateway, with the expected answer of each cell in one table.
 
 The people: the *seller* owns the gig, the review's order and the order; the *buyer* placed the order
-(still awaiting payment), wrote the review and talks with the seller in the conversation; *another*
-user has no part in any of it; *staff* is a staff account with an ordinary access token (staff powers
-live in the admin, which no bearer token opens). Writes send an empty JSON body, so a caller who is
-let through meets the validation (400) and nothing changes; the few writes without a body come after
-everything else that uses their object, and run the owner's cell last (columns run in the order
-anonymous, another, staff, buyer, seller).
+(still awaiting payment), wrote the review (published: the seller reviewed the buyer too) and talks with
+the seller in the conversation; *another* user has no part in any of it; *staff* is a staff account with
+an ordinary access token (staff powers live in the admin, which no bearer token opens). Writes send an
+empty JSON body, so a caller who is let through meets the validation (400) and nothing changes; the few
+writes without a body come after everything else that uses their object, and run the owner's cell last
+(columns run in the order anonymous, another, staff, buyer, seller).
 
 Reading a row: ``401`` the gateway asks for a token; ``403`` refused (the caller may know the thing
 exists); ``404`` the thing does not exist for this caller; ``302`` the admin's sign-in page. A new route
@@ -87,7 +87,8 @@ GET     /api/orders/{order}/files/{unknown}                   401  404   404    
 POST    /api/orders/{order}/cancel                            401  200   409    404   404    reason
 
 GET     /api/reviews/?seller_id={seller_id}                   200  200   200    200   200    -
-POST    /api/reviews/                                         401  409   403    403   403    review
+POST    /api/reviews/                                         401  409   409    403   403    review
+GET     /api/reviews/{review}/                                200  200   200    200   200    -
 GET     /api/reviews/summary?seller_id={seller_id}            200  200   200    200   200    -
 POST    /api/reviews/{review}/reply                           401  403   200    403   403    reply
 
@@ -159,6 +160,10 @@ def world(platform):
         review = client.post("/api/reviews/", headers=buyer.auth(),
                              json={"order_id": reviewed["id"], "rating": 5, "comment": "Careful and quick."})
         assert review.status_code == 201, review.text
+        # The seller reviews the buyer too, which publishes both (double-blind): the reply needs a published review.
+        of_buyer = client.post("/api/reviews/", headers=seller.auth(),
+                               json={"order_id": reviewed["id"], "rating": 5, "comment": "Clear brief."})
+        assert of_buyer.status_code == 201 and of_buyer.json()["status"] == "published", of_buyer.text
         order = client.post("/api/orders/", headers=buyer.auth(), json={"gig_id": gig["id"], "package": "basic"})
         assert order.status_code == 201, order.text
 

@@ -82,7 +82,8 @@ def test_a_generated_client_runs_a_buyer_and_a_seller_journey(platform, api):
         TierEnum,
     )
     from orders_api.models import MessageInputRequest, OrderOutput, PackageEnum, PlaceOrderInputRequest
-    from reviews_api.models import PaginatedReviewOutputList, ReviewInputRequest, ReviewOutput
+    from reviews_api.models import DirectionEnum, PaginatedReviewOutputList, ReviewInputRequest, ReviewOutput
+    from reviews_api.models import StatusEnum as ReviewStatusEnum
     from users_api.models import SellerInputRequest, SellerOutput
 
     anonymous = Client(base_url=platform.base_url, raise_on_unexpected_status=True)
@@ -163,5 +164,12 @@ def test_a_generated_client_runs_a_buyer_and_a_seller_journey(platform, api):
                                     body=ReviewInputRequest(order_id=order.id, rating=5, comment="Exactly right.")),
                       what="order.completed to reach the review service")
     assert reviewed.status_code == 201 and isinstance(reviewed.parsed, ReviewOutput)
+    assert reviewed.parsed.status == ReviewStatusEnum.HIDDEN  # double-blind: until the seller has reviewed the buyer
+    hidden = _call("reviews_api.api.reviews.reviews_list", client=anonymous, gig_id=gig.id)
+    assert isinstance(hidden.parsed, PaginatedReviewOutputList) and hidden.parsed.count == 0
+    by_seller = _call("reviews_api.api.reviews.reviews_create", client=as_user(seller, "reviews_api"),
+                      body=ReviewInputRequest(order_id=order.id, rating=5, comment="Clear brief, quick answers."))
+    assert by_seller.parsed.direction == DirectionEnum.SELLER_TO_BUYER
+    assert by_seller.parsed.status == ReviewStatusEnum.PUBLISHED
     reviews = _call("reviews_api.api.reviews.reviews_list", client=as_user(buyer, "reviews_api"), gig_id=gig.id)
     assert isinstance(reviews.parsed, PaginatedReviewOutputList) and reviews.parsed.results[0].rating == 5

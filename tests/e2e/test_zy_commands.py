@@ -121,6 +121,11 @@ def test_seed_goes_through_the_platform_and_adds_nothing_the_second_time(platfor
     assert orders["count"] == 4
     # The seller profile came through the user service's API, its role back through the events.
     assert gateway.get("/api/users/sofia_designs").json()["display_name"] == "Sofia Marin"
+    # Reviews are double-blind: the sellers reviewed their buyers too, so the demo reviews are published.
+    wait_for(lambda: gateway.get("/api/users/alice").json()["buyer_stats"]["rating_count"] == 1,
+             what="the seller's review of alice to be published and counted")
+    assert gateway.get("/api/reviews/", params={"seller_id": gateway.get("/api/users/sofia_designs").json()["id"]}
+                       ).json()["count"] >= 1
     # Money: the first seller's earnings cleared and part of them paid out (once, the second run too).
     sofia = gateway.post("/api/auth/login", json={"email": "sofia@demo.marketplace.local",
                                                    "password": "demo passphrase 2026"}).json()

@@ -128,7 +128,8 @@ class GigImage(models.Model):
 
 
 class GigRating(models.Model):
-    """One row per review (``review.created``): a review told twice counts once."""
+    """One row per buyer's review of the gig (``review.published``; before it ``review.created``): a review told
+    twice counts once."""
 
     review_id = models.UUIDField(primary_key=True)
     gig_id = models.UUIDField(db_index=True)

@@ -83,7 +83,12 @@ def order_dispute_opened(event):
     services.notify(event_id=event.id, drafts=kinds.order_dispute_opened(event.data))
 
 
-@handles("review.created")
+@handles("review.published")
+def reviews_published(event):
+    services.notify(event_id=event.id, drafts=kinds.reviews_published(event.data))
+
+
+@handles("review.created")  # retired (review.published replaces it): for events already queued or dead-lettered
 def review_created(event):
     services.notify(event_id=event.id, drafts=kinds.review_created(event.data))
 

@@ -46,6 +46,8 @@ def resource(kind: str, data: dict) -> str:
         return f"/api/orders/{data['order_id']}/"
     if "conversation_id" in data:
         return f"/api/chat/conversations/{data['conversation_id']}/messages/"
+    if kind == "review.created" and "buyer_id" in data:  # a seller's review of a buyer
+        return f"/api/reviews/?buyer_id={data['buyer_id']}"
     if "gig_id" in data:
         return f"/api/reviews/?gig_id={data['gig_id']}" if kind == "review.created" else f"/api/gigs/{data['gig_id']}/"
     return f"/api/users/{data['username']}"
@@ -100,10 +102,13 @@ def order_completed(data: dict) -> list[Draft]:
     else:
         to_seller = "The order completed automatically: the buyer did not respond to the delivery. Well done!"
         to_buyer = "The order completed automatically, as you did not respond to the delivery in time."
+    # Reviews are double-blind (docs/reviews.md): each party is invited, and told that neither review shows early.
+    blind = "Neither review is shown until you have both written yours or the review window has closed."
     return [Draft(user_id, "order.completed", f"Order completed: {data['title']}", body,
                   link(f"/orders/{data['order_id']}"), _order(data))
-            for user_id, body in ((data["seller_id"], to_seller),
-                                  (data["buyer_id"], f"{to_buyer} How did it go? Leave a review of the seller."))]
+            for user_id, body in ((data["seller_id"], f"{to_seller} How was the buyer? Leave a review. {blind}"),
+                                  (data["buyer_id"],
+                                   f"{to_buyer} How did it go? Leave a review of the seller. {blind}"))]
 
 
 def order_extension_requested(data: dict) -> list[Draft]:
@@ -200,6 +205,30 @@ def review_created(data: dict) -> list[Draft]:
     return [Draft(data["seller_id"], "review.created", f"New review: {stars}",
                   f"A buyer rated your work {data['rating']} out of 5.{comment}", link(f"/gigs/{data['gig_id']}"),
                   {"review_id": data["review_id"], "gig_id": data["gig_id"], "rating": data["rating"]})]
+
+
+def reviews_published(data: dict) -> list[Draft]:
+    """To each reviewed party, when the reviews of an order go public (review.published): the review of them. The
+    kind stays ``review.created`` (a new review to read), whichever way it goes."""
+    drafts = []
+    both = len(data["reviews"]) == 2
+    for review in data["reviews"]:
+        stars = "\u2605" * review["rating"] + "\u2606" * (5 - review["rating"])
+        comment = f" \u201c{review['comment'][:300]}\u201d" if review["comment"] else ""
+        yours = " Your review of them is public too." if both else ""
+        if review["direction"] == "buyer_to_seller":
+            drafts.append(Draft(data["seller_id"], "review.created", f"New review: {stars}",
+                                f"A buyer rated your work {review['rating']} out of 5.{comment}{yours}",
+                                link(f"/gigs/{data['gig_id']}"),
+                                {"review_id": review["review_id"], "gig_id": data["gig_id"], "rating": review["rating"],
+                                 "direction": review["direction"]}))
+        else:
+            drafts.append(Draft(data["buyer_id"], "review.created", f"New review: {stars}",
+                                f"The seller rated you {review['rating']} out of 5 as a buyer.{comment}{yours}",
+                                link(f"/orders/{data['order_id']}"),
+                                {"review_id": review["review_id"], "gig_id": data["gig_id"], "rating": review["rating"],
+                                 "direction": review["direction"], "buyer_id": data["buyer_id"]}))
+    return drafts
 
 
 def message_new(data: dict) -> list[Draft]:

@@ -1,4 +1,7 @@
-"""Staff moderation: hiding a review takes it out of every list and rating, and is published."""
+"""Staff moderation: taking a review down (``is_hidden``) takes it out of every list and rating, and is published.
+
+Not to be confused with a review's double-blind ``status`` (hidden until both parties reviewed), which staff
+neither see changed here nor can change."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,13 +27,13 @@ class ReviewModerationForm(forms.ModelForm):
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     form = ReviewModerationForm
-    list_display = ["id", "rating", "buyer", "seller_id", "gig_id", "is_hidden", "created_at"]
-    list_filter = ["is_hidden", "rating"]
-    search_fields = ["=id", "=order_id", "=gig_id", "=seller_id", "buyer__username", "comment"]
+    list_display = ["id", "direction", "status", "rating", "author", "seller_id", "gig_id", "is_hidden", "created_at"]
+    list_filter = ["is_hidden", "status", "direction", "rating"]
+    search_fields = ["=id", "=order_id", "=gig_id", "=seller_id", "=buyer_id", "author__username", "comment"]
     ordering = ["-created_at"]
-    list_select_related = ["buyer"]
-    readonly_fields = ["id", "order_id", "gig_id", "seller_id", "buyer", "rating", "comment", "reply", "replied_at",
-                       "hidden_at", "created_at"]
+    list_select_related = ["author"]
+    readonly_fields = ["id", "order_id", "direction", "status", "gig_id", "seller_id", "buyer_id", "author", "rating",
+                       "comment", "reply", "replied_at", "published_at", "hidden_at", "created_at"]
     fields = readonly_fields[:-2] + ["is_hidden", "hidden_reason", "hidden_at", "created_at"]
     actions = ["hide_reviews"]
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
-from .models import COMMENT_MAX, REPLY_MAX
+from .models import COMMENT_MAX, REPLY_MAX, Direction, Status
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -29,16 +29,27 @@ class ReplyInput(InputSerializer):
 
 
 class SubjectParams(serializers.Serializer):
-    gig_id = serializers.UUIDField(required=False, help_text="The gig's reviews; give this or seller_id.")
-    seller_id = serializers.UUIDField(required=False, help_text="The seller's reviews; give this or gig_id.")
+    gig_id = serializers.UUIDField(required=False, help_text="The gig's reviews (by its buyers).")
+    seller_id = serializers.UUIDField(required=False, help_text="The seller's reviews (by their buyers).")
+    buyer_id = serializers.UUIDField(required=False, help_text="The buyer's reviews (by their sellers).")
 
     def validate(self, attrs):
         if len(attrs) != 1:
-            raise serializers.ValidationError({"gig_id": ["Give gig_id or seller_id (one of them)."]})
+            raise serializers.ValidationError({"gig_id": ["Give one of gig_id, seller_id and buyer_id."]})
         return attrs
 
 
-class BuyerOutput(serializers.Serializer):
+class ListParams(SubjectParams):
+    order_id = serializers.UUIDField(required=False, help_text="The reviews of one order that the caller may "
+                                                               "read: the published ones and their own.")
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError({"gig_id": ["Give one of gig_id, seller_id, buyer_id and order_id."]})
+        return attrs
+
+
+class PersonOutput(serializers.Serializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
 
@@ -49,15 +60,31 @@ class ReplyOutput(serializers.Serializer):
 
 
 class ReviewOutput(serializers.Serializer):
+    """``status`` is ``hidden`` (seen by its author alone) until both parties have reviewed or the window closed."""
+
     id = serializers.UUIDField()
     order_id = serializers.UUIDField()
     gig_id = serializers.UUIDField()
     seller_id = serializers.UUIDField()
-    buyer = BuyerOutput()
+    buyer_id = serializers.UUIDField()
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    author = PersonOutput(help_text="Who wrote it: the buyer (buyer_to_seller) or the seller (seller_to_buyer).")
+    buyer = serializers.SerializerMethodField()
     rating = serializers.IntegerField()
     comment = serializers.CharField()
     reply = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(PersonOutput(allow_null=True))
+    def get_buyer(self, review) -> dict | None:
+        """The order's buyer; null for a buyer whose name has not reached this service yet. The view puts the
+        buyers' cards in the context (``buyers``) for the reviews a seller wrote."""
+        if review.direction == Direction.BUYER_TO_SELLER:
+            return PersonOutput(review.author).data
+        buyer = self.context.get("buyers", {}).get(review.buyer_id)
+        return None if buyer is None else PersonOutput(buyer).data
 
     @extend_schema_field(ReplyOutput(allow_null=True))
     def get_reply(self, review) -> dict | None:
@@ -67,7 +94,7 @@ class ReviewOutput(serializers.Serializer):
 
 
 class SummaryOutput(serializers.Serializer):
-    """Visible reviews of a gig or a seller: the average (two decimals, null without reviews), the count,
+    """Published reviews of a gig, a seller or a buyer: the average (two decimals, null without reviews), the count,
     and the count per star ("1" to "5")."""
 
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)

@@ -50,10 +50,10 @@ class ProfileAdmin(admin.ModelAdmin):
     # The avatar is only ever replaced through the owner's validated upload; staff can remove it.
     readonly_fields = ["user_id", "username", "email", "avatar", "is_active", "deactivation_reason",
                        "active_changed_at", "revision", "rating_avg", "rating_count", "orders_completed",
-                       "created_at", "updated_at"]
+                       "buyer_rating_avg", "buyer_rating_count", "created_at", "updated_at"]
     fields = ["user_id", "username", "email", "display_name", "bio", "country", "languages", "skills", "avatar",
               "is_active", "deactivation_reason", "active_changed_at", "rating_avg", "rating_count",
-              "orders_completed", "revision", "created_at", "updated_at"]
+              "orders_completed", "buyer_rating_avg", "buyer_rating_count", "revision", "created_at", "updated_at"]
     inlines = [SellerInline, PreferencesInline]
     actions = ["remove_avatars"]
     list_select_related = ["seller"]

@@ -1,5 +1,7 @@
 """What the user service does with other services' events."""
 
+from django.utils.dateparse import parse_datetime
+
 from marketplace_libs.events.registry import handles
 
 from . import services
@@ -23,7 +25,15 @@ def show_reactivated_profile(event):
     services.record_reactivation(user_id=event.data["user_id"], at=event.datetime("reactivated_at"))
 
 
-@handles("review.created")
+@handles("review.published")
+def count_published_reviews(event):
+    data = event.data
+    services.record_published_reviews(reviews=[{**review, "created_at": parse_datetime(review["created_at"])}
+                                               for review in data["reviews"]],
+                                      buyer_id=data["buyer_id"], seller_id=data["seller_id"])
+
+
+@handles("review.created")  # retired (review.published replaces it): for events already queued or dead-lettered
 def count_review(event):
     data = event.data
     services.record_review(review_id=data["review_id"], seller_id=data["seller_id"], rating=data["rating"],
@@ -32,8 +42,11 @@ def count_review(event):
 
 @handles("review.hidden")
 def uncount_review(event):
-    services.forget_review(review_id=event.data["review_id"], seller_id=event.data["seller_id"],
-                           hidden_at=event.datetime("hidden_at"))
+    data = event.data
+    # Events before issue 22 had neither direction nor buyer_id: a buyer's review of the seller.
+    services.forget_review(review_id=data["review_id"], seller_id=data["seller_id"],
+                           hidden_at=event.datetime("hidden_at"), direction=data.get("direction", "buyer_to_seller"),
+                           buyer_id=data.get("buyer_id"))
 
 
 @handles("order.completed")

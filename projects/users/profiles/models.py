@@ -38,6 +38,9 @@ class Profile(models.Model):
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     orders_completed = models.PositiveIntegerField(default=0)
+    # As a buyer: the published reviews their sellers wrote of them (review.published).
+    buyer_rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    buyer_rating_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,7 +86,8 @@ class Preferences(models.Model):
 
 
 class SellerRating(models.Model):
-    """A review of a seller, as ``review.created`` told it: one row per review, so a review counted
+    """A buyer's review of a seller, as ``review.published`` (before it ``review.created``) told it: one row per
+    review, so a review counted
     twice (the same event redelivered, or replayed under another id) cannot skew the average."""
 
     review_id = models.UUIDField(primary_key=True)
@@ -92,6 +96,17 @@ class SellerRating(models.Model):
     created_at = models.DateTimeField()
     # Kept, not deleted, when staff hide the review: review.created told again afterwards (a replay, a
     # late delivery) then finds the row and still does not count.
+    hidden = models.BooleanField(default=False)
+
+
+class BuyerRating(models.Model):
+    """A seller's published review of a buyer (``review.published``, ``seller_to_buyer``): one row per review,
+    kept (``hidden``) when staff take it down, as ``SellerRating``."""
+
+    review_id = models.UUIDField(primary_key=True)
+    buyer_id = models.UUIDField(db_index=True)
+    rating = models.PositiveSmallIntegerField(null=True, help_text="Unknown when review.hidden came first.")
+    created_at = models.DateTimeField()
     hidden = models.BooleanField(default=False)
 
 

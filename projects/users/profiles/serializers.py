@@ -65,6 +65,13 @@ class StatsOutput(serializers.Serializer):
     orders_completed = serializers.IntegerField()
 
 
+class BuyerStatsOutput(serializers.Serializer):
+    """The published reviews sellers wrote of this user as a buyer."""
+
+    rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True, source="buyer_rating_avg")
+    rating_count = serializers.IntegerField(source="buyer_rating_count")
+
+
 class PublicProfileOutput(serializers.Serializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
@@ -77,6 +84,7 @@ class PublicProfileOutput(serializers.Serializer):
     is_seller = serializers.BooleanField()
     seller = serializers.SerializerMethodField()
     stats = serializers.SerializerMethodField()
+    buyer_stats = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
@@ -93,6 +101,10 @@ class PublicProfileOutput(serializers.Serializer):
     @extend_schema_field(StatsOutput)
     def get_stats(self, profile) -> dict:
         return StatsOutput(profile).data
+
+    @extend_schema_field(BuyerStatsOutput)
+    def get_buyer_stats(self, profile) -> dict:
+        return BuyerStatsOutput(profile).data
 
 
 class ProfileOutput(PublicProfileOutput):

@@ -17,7 +17,7 @@ from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.tallies import rounded_average
 
 from . import events, selectors
-from .models import CompletedSale, Preferences, Profile, SellerProfile, SellerRating
+from .models import BuyerRating, CompletedSale, Preferences, Profile, SellerProfile, SellerRating
 
 AVATAR_RULES = ImageRules(max_bytes=2 * 1024 * 1024, max_side=512, min_side=32)
 PUBLIC_CARD_FIELDS = ("display_name", "avatar", "country")  # what user.profile_updated carries
@@ -189,6 +189,17 @@ def _not_newer_than(at: datetime):
 
 # --- stats, from other services' events -------------------------------------------------------
 
+def record_published_reviews(*, reviews: list[dict], buyer_id, seller_id) -> None:
+    """``review.published``: the buyer's review counts for the seller, the seller's for the buyer."""
+    for review in reviews:
+        if review["direction"] == "seller_to_buyer":
+            record_buyer_review(review_id=review["review_id"], buyer_id=buyer_id, rating=review["rating"],
+                                created_at=review["created_at"])
+        else:
+            record_review(review_id=review["review_id"], seller_id=seller_id, rating=review["rating"],
+                          created_at=review["created_at"])
+
+
 def record_review(*, review_id, seller_id, rating: int, created_at: datetime) -> None:
     SellerRating.objects.bulk_create(
         [SellerRating(review_id=review_id, seller_id=seller_id, rating=rating, created_at=created_at)],
@@ -197,8 +208,24 @@ def record_review(*, review_id, seller_id, rating: int, created_at: datetime) ->
     _refresh_stats(seller_id)
 
 
-def forget_review(*, review_id, seller_id, hidden_at: datetime) -> None:
+def record_buyer_review(*, review_id, buyer_id, rating: int, created_at: datetime) -> None:
+    BuyerRating.objects.bulk_create(
+        [BuyerRating(review_id=review_id, buyer_id=buyer_id, rating=rating, created_at=created_at)],
+        ignore_conflicts=True,
+    )
+    _refresh_buyer_stats(buyer_id)
+
+
+def forget_review(*, review_id, seller_id, hidden_at: datetime, direction: str = "buyer_to_seller",
+                  buyer_id=None) -> None:
     """``review.hidden``: staff took the review down; it no longer counts, even if told again later."""
+    if direction == "seller_to_buyer":
+        BuyerRating.objects.bulk_create(
+            [BuyerRating(review_id=review_id, buyer_id=buyer_id, rating=None, created_at=hidden_at, hidden=True)],
+            update_conflicts=True, unique_fields=["review_id"], update_fields=["hidden"],
+        )
+        _refresh_buyer_stats(buyer_id)
+        return
     SellerRating.objects.bulk_create(
         [SellerRating(review_id=review_id, seller_id=seller_id, rating=None, created_at=hidden_at, hidden=True)],
         update_conflicts=True, unique_fields=["review_id"], update_fields=["hidden"],
@@ -220,3 +247,10 @@ def _refresh_stats(seller_id) -> None:
         rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]),
         orders_completed=CompletedSale.objects.filter(seller_id=seller_id).count(),
     )
+
+
+def _refresh_buyer_stats(buyer_id) -> None:
+    ratings = BuyerRating.objects.filter(buyer_id=buyer_id, hidden=False).aggregate(count=Count("pk"),
+                                                                                    total=Sum("rating"))
+    Profile.objects.filter(pk=buyer_id).update(
+        buyer_rating_count=ratings["count"], buyer_rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]))

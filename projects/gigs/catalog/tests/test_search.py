@@ -199,3 +199,38 @@ def test_a_hidden_review_stops_counting_even_when_told_again_or_late(make_gig):
     deliver(event("review.hidden", _hidden(late)))
     deliver(event("review.created", late))
     assert rating() == (5, 1)
+
+
+def _published(gig_id: str, *ratings: tuple[str, int]) -> dict:
+    """review.published for one order of ``gig_id``: ``ratings`` as (direction, stars)."""
+    buyer_id, seller_id = str(uuid.uuid4()), str(uuid.uuid4())
+    authors = {"buyer_to_seller": buyer_id, "seller_to_buyer": seller_id}
+    return {"order_id": str(uuid.uuid4()), "gig_id": gig_id, "buyer_id": buyer_id, "seller_id": seller_id,
+            "reason": "both_reviewed", "published_at": "2026-05-21T08:00:00Z",
+            "reviews": [{"review_id": str(uuid.uuid4()), "direction": direction, "author_id": authors[direction],
+                         "rating": stars, "comment": "", "created_at": "2026-05-20T12:00:00Z"}
+                        for direction, stars in ratings],
+            **RATINGS, "buyer_rating": {"rating_avg": "1.00", "rating_count": 1}}
+
+
+def test_published_buyer_reviews_rate_the_gig_once_and_the_sellers_reviews_of_buyers_do_not(make_gig):
+    gig = make_gig("I will proofread your thesis", price="45.00")
+    rating = lambda: Gig.objects.values_list("rating_avg", "rating_count").get(pk=gig["id"])  # noqa: E731
+    both = _published(gig["id"], ("buyer_to_seller", 4), ("seller_to_buyer", 1))
+    deliver(event("review.published", both))
+    deliver(event("review.published", both))  # told again under another event id
+    assert rating() == (4, 1)
+    deliver(event("review.published", _published(gig["id"], ("seller_to_buyer", 1))))  # a lone review of the buyer
+    assert rating() == (4, 1)
+    [by_seller] = [review for review in both["reviews"] if review["direction"] == "seller_to_buyer"]
+    deliver(event("review.hidden", {**_hidden({**by_seller, **both}), "direction": "seller_to_buyer",
+                                    "buyer_id": both["buyer_id"], "buyer_rating": both["buyer_rating"]}))
+    assert rating() == (4, 1)
+    assert api_client_rating(gig["id"]) == ("4.00", 1)
+
+
+def api_client_rating(gig_id: str) -> tuple:
+    from rest_framework.test import APIClient
+
+    body = APIClient().get(f"/api/gigs/{gig_id}/").json()
+    return body["rating_avg"], body["rating_count"]

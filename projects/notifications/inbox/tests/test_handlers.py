@@ -144,13 +144,14 @@ def test_a_full_refund_says_so(user):
     assert note.title == "Refund of 42.20 USD" and "the whole payment" in note.body
 
 
-def test_completion_invites_the_buyer_to_review_and_congratulates_the_seller(user):
+def test_completion_invites_both_parties_to_review_and_congratulates_the_seller(user):
     buyer, seller = user(), user()
     deliver(event("order.completed", order_data(buyer, seller, completed_at="2026-05-13T09:00:00Z", by="system")))
     to_buyer = Notification.objects.get(user_id=buyer.id, kind="order.completed")
     to_seller = Notification.objects.get(user_id=seller.id, kind="order.completed")
     assert "Leave a review" in to_buyer.body and "as you did not respond" in to_buyer.body
-    assert "Well done" in to_seller.body and "review" not in to_seller.body
+    assert "Well done" in to_seller.body and "How was the buyer? Leave a review" in to_seller.body
+    assert all("Neither review is shown until" in told.body for told in (to_buyer, to_seller))
 
 
 @pytest.mark.parametrize("refund, says", [(None, "in the seller's favour"), ("20.00", "20.00 USD is refunded")])
@@ -186,6 +187,34 @@ def test_a_review_tells_the_seller(user):
         "seller_rating": {"rating_avg": "4.00", "rating_count": 1}}))
     [review] = Notification.objects.filter(user_id=seller.id, kind="review.created")
     assert "★★★★☆" in review.title and "Nice" in review.body
+
+
+def published_reviews(buyer, seller, *ratings) -> dict:
+    authors = {"buyer_to_seller": buyer.id, "seller_to_buyer": seller.id}
+    rating = {"rating_avg": "4.00", "rating_count": 1}
+    return {"order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": buyer.id, "seller_id": seller.id,
+            "reason": "both_reviewed" if len(ratings) == 2 else "window_closed", "published_at": "2026-05-21T08:00:00Z",
+            "reviews": [{"review_id": str(uuid.uuid4()), "direction": direction, "author_id": authors[direction],
+                         "rating": stars, "comment": comment, "created_at": "2026-05-20T12:00:00Z"}
+                        for direction, stars, comment in ratings],
+            "gig_rating": rating, "seller_rating": rating, "buyer_rating": rating}
+
+
+def test_published_reviews_tell_each_reviewed_party_once(user):
+    buyer, seller = user(), user()
+    told = event("review.published", published_reviews(buyer, seller, ("buyer_to_seller", 4, "Nice"),
+                                                         ("seller_to_buyer", 5, "Clear brief")))
+    deliver(told)
+    deliver(told)
+    [to_seller] = Notification.objects.filter(user_id=seller.id, kind="review.created")
+    [to_buyer] = Notification.objects.filter(user_id=buyer.id, kind="review.created")
+    assert "★★★★☆" in to_seller.title and "Nice" in to_seller.body and "public too" in to_seller.body
+    assert "★★★★★" in to_buyer.title and "as a buyer" in to_buyer.body and "Clear brief" in to_buyer.body
+
+    deliver(event("review.published", published_reviews(buyer, seller, ("seller_to_buyer", 2, ""))))  # window closed
+    lone = Notification.objects.filter(user_id=buyer.id, kind="review.created").order_by("-created_at").first()
+    assert "★★☆☆☆" in lone.title and "public too" not in lone.body
+    assert Notification.objects.filter(user_id=seller.id, kind="review.created").count() == 1
 
 
 def test_a_message_notifies_only_recipients_who_were_away(user):

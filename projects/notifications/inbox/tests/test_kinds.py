@@ -9,6 +9,7 @@ from inbox import kinds
     ("welcome", {"username": "ada"}, "/api/users/ada"),
     ("order.paid", {"order_id": "o1", "gig_id": "g1"}, "/api/orders/o1/"),
     ("review.created", {"review_id": "r1", "gig_id": "g1", "rating": 5}, "/api/reviews/?gig_id=g1"),
+    ("review.created", {"review_id": "r1", "buyer_id": "b1", "rating": 5}, "/api/reviews/?buyer_id=b1"),
     ("message.new", {"conversation_id": "c1", "message_id": "m1"}, "/api/chat/conversations/c1/messages/"),
     ("payment.succeeded", {"order_id": "o1", "payment_id": "p1"}, "/api/orders/o1/"),
     ("payment.refunded", {"order_id": "o1", "payment_id": "p1"}, "/api/orders/o1/"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from marketplace_libs.testing import deliver, event
+from marketplace_libs.times import iso_utc
 
 REVIEWS = "/api/reviews"
 
@@ -29,14 +32,11 @@ def party(client_for, db):
     return make
 
 
-
-
-
-
-def completed_order(buyer_id: str, seller_id: str, gig_id: str | None = None) -> dict:
+def completed_order(buyer_id: str, seller_id: str, gig_id: str | None = None, *, days_ago: float = 0) -> dict:
+    completed_at = timezone.now() - timedelta(days=days_ago)
     return {"order_id": str(uuid.uuid4()), "gig_id": gig_id or str(uuid.uuid4()), "package": "basic",
             "title": "A gig", "buyer_id": buyer_id, "seller_id": seller_id, "price": "40.00", "currency": "USD",
-            "completed_at": "2026-05-19T18:30:00Z", "by": "buyer"}
+            "completed_at": iso_utc(completed_at), "by": "buyer"}
 
 
 @pytest.fixture
@@ -48,11 +48,19 @@ def sale(party):
     return buyer, seller, order
 
 
-def review(buyer: Party, order: dict, rating=5, comment="Great work") -> dict:
-    response = buyer.client.post(f"{REVIEWS}/", {"order_id": order["order_id"], "rating": rating,
-                                                 "comment": comment}, format="json")
+def review(author: Party, order: dict, rating=5, comment="Great work") -> dict:
+    response = author.client.post(f"{REVIEWS}/", {"order_id": order["order_id"], "rating": rating,
+                                                  "comment": comment}, format="json")
     assert response.status_code == 201, response.content
     return response.json()
+
+
+def reviewed_both_ways(buyer: Party, seller: Party, order: dict, rating=5, comment="Great work",
+                       buyer_rating=5) -> dict:
+    """The buyer's review, published by the seller's review of the buyer."""
+    created = review(buyer, order, rating, comment)
+    review(seller, order, buyer_rating, "A pleasure to work with")
+    return created
 
 
 

@@ -2,6 +2,7 @@
 transaction)."""
 
 import uuid
+from decimal import Decimal
 
 from marketplace_libs.testing import deliver, event
 from profiles.models import Profile
@@ -101,3 +102,50 @@ def test_a_hidden_review_stops_counting_even_when_told_again_or_late(db):
     deliver(event("review.hidden", hidden(late)))
     deliver(event("review.created", late))
     assert stats_of(seller)[:2] == (5, 1)
+
+
+def published_reviews(buyer_id: str, seller_id: str, *ratings: tuple[str, int]) -> dict:
+    """review.published for one order: ``ratings`` as (direction, stars)."""
+    parties = {"buyer_to_seller": buyer_id, "seller_to_buyer": seller_id}
+    return {"order_id": str(uuid.uuid4()), "gig_id": str(uuid.uuid4()), "buyer_id": buyer_id, "seller_id": seller_id,
+            "reason": "both_reviewed" if len(ratings) == 2 else "window_closed",
+            "published_at": "2026-05-21T08:00:00Z",
+            "reviews": [{"review_id": str(uuid.uuid4()), "direction": direction, "author_id": parties[direction],
+                         "rating": stars, "comment": "", "created_at": "2026-05-20T12:00:00Z"}
+                        for direction, stars in ratings],
+            **RATINGS, "buyer_rating": {"rating_avg": "4.00", "rating_count": 1}}
+
+
+def buyer_stats_of(user_id: str) -> tuple:
+    profile = Profile.objects.get(user_id=user_id)
+    return profile.buyer_rating_avg, profile.buyer_rating_count
+
+
+def test_published_reviews_move_the_sellers_stats_and_the_buyers_buyer_stats_once(db):
+    buyer, seller = str(uuid.uuid4()), str(uuid.uuid4())
+    deliver(registered(buyer, "buyer_pub"), registered(seller, "seller_pub"))
+    both = published_reviews(buyer, seller, ("buyer_to_seller", 5), ("seller_to_buyer", 4))
+    deliver(event("review.published", both))
+    deliver(event("review.published", both))  # told again under another event id: one row per review
+    assert stats_of(seller)[:2] == (5, 1) and buyer_stats_of(buyer) == (4, 1)
+    assert buyer_stats_of(seller) == (None, 0) and stats_of(buyer)[:2] == (None, 0)
+
+    deliver(event("review.published", published_reviews(buyer, seller, ("seller_to_buyer", 3))))  # a lone one
+    assert buyer_stats_of(buyer) == (Decimal("3.50"), 2) and stats_of(seller)[:2] == (5, 1)
+
+
+def test_a_sellers_review_taken_down_leaves_the_buyer_stats(db):
+    buyer, seller = str(uuid.uuid4()), str(uuid.uuid4())
+    deliver(registered(buyer, "buyer_down"), registered(seller, "seller_down"))
+    kept = published_reviews(buyer, seller, ("seller_to_buyer", 5))
+    taken_down = published_reviews(buyer, seller, ("seller_to_buyer", 1))
+    deliver(event("review.published", kept), event("review.published", taken_down))
+    assert buyer_stats_of(buyer) == (3, 2)
+    [review_data] = taken_down["reviews"]
+    deliver(event("review.hidden", {
+        "review_id": review_data["review_id"], "order_id": taken_down["order_id"], "gig_id": taken_down["gig_id"],
+        "seller_id": seller, "buyer_id": buyer, "direction": "seller_to_buyer", "reason": "abusive",
+        "hidden_at": "2026-05-22T09:00:00Z", **RATINGS, "buyer_rating": {"rating_avg": "5.00", "rating_count": 1}}))
+    assert buyer_stats_of(buyer) == (5, 1)
+    deliver(event("review.published", taken_down))  # a replay after the take-down
+    assert buyer_stats_of(buyer) == (5, 1) and stats_of(seller)[:2] == (None, 0)

@@ -17,7 +17,8 @@ def test_a_new_user_has_a_profile_before_the_registration_event_arrives(caller):
     assert body["stats"] == {"rating_avg": None, "rating_count": 0, "orders_completed": 0}
     assert body["preferences"]["currency"] == "USD"
     assert set(body) == {"id", "username", "display_name", "bio", "country", "languages", "skills", "avatar_url",
-                         "is_seller", "seller", "stats", "preferences", "created_at"}
+                         "is_seller", "seller", "stats", "buyer_stats", "preferences", "created_at"}
+    assert body["buyer_stats"] == {"rating_avg": None, "rating_count": 0}
 
 
 def test_the_registration_event_after_a_lazy_profile_fills_it_in_without_a_duplicate(caller):

@@ -16,6 +16,7 @@ def test_anyone_sees_a_public_profile_by_username_whatever_its_case(caller, api_
     assert body["display_name"] == "Grace" and body["seller"]["headline"] == "Compilers"
     assert "preferences" not in body and "email" not in body
     assert "private@example.com" not in response.content.decode()
+    assert body["buyer_stats"] == {"rating_avg": None, "rating_count": 0}
 
 
 def test_an_unknown_or_deactivated_user_is_a_404(caller, api_client):
