@@ -144,3 +144,27 @@ def captured_log_lines(service: str):
         yield handler.stream
     finally:
         root.removeHandler(handler)
+
+
+def bytes_behind_download(response, *, kind: str) -> bytes:
+    """What a download answer (a 302 to a short-lived link) serves: fetched from S3 when ``kind`` is "s3"
+    (a presigned URL of 5 minutes), else read where the gateway would serve it from after checking the
+    link's signature (the file-system default)."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    import httpx
+    from django.conf import settings
+
+    from .files import links
+
+    assert response.status_code == 302, response.content
+    url = response["Location"]
+    if kind == "s3":
+        assert "X-Amz-Expires=300" in url
+        fetched = httpx.get(url)
+        assert fetched.status_code == 200
+        return fetched.content
+    link = links.verified_link(urlsplit(url).path.removeprefix("/files/"))
+    assert link.seconds_left() <= 300
+    return (Path(settings.STORAGES["files"]["OPTIONS"]["location"]).parent / link.service / link.name).read_bytes()

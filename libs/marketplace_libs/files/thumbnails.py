@@ -5,12 +5,25 @@ from __future__ import annotations
 import io
 import uuid
 
+import structlog
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..events.celery_app import send_task
 from ..images import MAX_SOURCE_PIXELS
 
+log = structlog.get_logger("marketplace.files")
+
 THUMBNAIL_SIDE = 480
+
+
+def request_thumbnail(task: str, object_id) -> None:
+    """Ask the service's worker (its task ``task``) for the thumbnail of ``object_id``. With the broker away
+    the upload still succeeds: the service's periodic sweep makes the missing thumbnails later."""
+    try:
+        send_task(task, str(object_id))
+    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep is the fallback
+        log.warning("thumbnail_task_not_queued", task=task, object_id=str(object_id), error=repr(error))
 
 
 def make_thumbnail(storage, name: str, *, folder: str, side: int = THUMBNAIL_SIDE) -> str | None:

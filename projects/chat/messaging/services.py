@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace_libs.errors import InvalidInput, NotFound, RateLimited
-from marketplace_libs.events.celery_app import send_task
 from marketplace_libs.files import thumbnails
 from marketplace_libs.files.storage import INLINE_TYPES, file_storage, served_inline
 from marketplace_libs.files.uploads import store_upload
@@ -162,18 +161,12 @@ def upload_file(*, conversation: Conversation, user_id, upload) -> ChatFile:
                 conversation=conversation, uploaded_by=user_id, key=stored.key, name=stored.name, size=stored.size,
                 content_type=stored.content_type, sha256=stored.sha256)
             if served_inline(stored.content_type):
-                transaction.on_commit(lambda: _enqueue_thumbnail(chat_file.pk))
+                transaction.on_commit(
+                    lambda: thumbnails.request_thumbnail("messaging.tasks.make_file_thumbnail", chat_file.pk))
     except BaseException:
         file_storage.delete(stored.key)
         raise
     return chat_file
-
-
-def _enqueue_thumbnail(file_id) -> None:
-    try:
-        send_task("messaging.tasks.make_file_thumbnail", str(file_id))
-    except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
-        log.warning("thumbnail_task_not_queued", file_id=str(file_id), error=repr(error))
 
 
 def make_thumbnail(*, file_id) -> bool:

@@ -14,7 +14,6 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
-from marketplace_libs.events.celery_app import send_task
 from marketplace_libs.files import thumbnails
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.readmodels import ensure_card, keep_card
@@ -165,15 +164,8 @@ def add_image(*, gig: Gig, upload) -> GigImage:
         except BaseException:
             image.file.storage.delete(image.file.name)
             raise
-        transaction.on_commit(lambda: _enqueue_thumbnail(image.pk))
+        transaction.on_commit(lambda: thumbnails.request_thumbnail("catalog.tasks.make_image_thumbnail", image.pk))
     return image
-
-
-def _enqueue_thumbnail(image_id) -> None:
-    try:
-        send_task("catalog.tasks.make_image_thumbnail", str(image_id))
-    except Exception as error:  # noqa: BLE001 - the broker is away: the periodic sweep makes it later
-        log.warning("thumbnail_task_not_queued", image_id=str(image_id), error=repr(error))
 
 
 def make_thumbnail(*, image_id) -> bool:

@@ -4,15 +4,12 @@ short-lived link; on the file system and on S3 (moto's server mode)."""
 import hashlib
 import io
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from marketplace_libs.files import links
+from marketplace_libs.testing import bytes_behind_download
 from messaging import tasks
 from messaging.models import ChatFile, Message
 
@@ -37,17 +34,8 @@ def send(person, conversation_id, **body):
 
 
 def download(kind, person, conversation_id, file_id, suffix="") -> bytes:
-    response = person.client.get(f"{CHAT}/conversations/{conversation_id}/files/{file_id}{suffix}")
-    assert response.status_code == 302, response.content
-    url = response["Location"]
-    if kind == "s3":
-        assert "X-Amz-Expires=300" in url
-        fetched = httpx.get(url)
-        assert fetched.status_code == 200
-        return fetched.content
-    from django.conf import settings
-    link = links.verified_link(urlsplit(url).path.removeprefix("/files/"))
-    return (Path(settings.STORAGES["files"]["OPTIONS"]["location"]).parent / link.service / link.name).read_bytes()
+    return bytes_behind_download(person.client.get(f"{CHAT}/conversations/{conversation_id}/files/{file_id}{suffix}"),
+                                 kind=kind)
 
 
 def test_a_participant_uploads_sends_and_the_other_downloads_the_same_bytes(person, files_storage):

@@ -3,13 +3,10 @@ by a short-lived link; on the file system and on S3 (moto's server mode)."""
 
 import hashlib
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace_libs.files import links
+from marketplace_libs.testing import bytes_behind_download
 from orders.models import OrderFile, TimelineEntry
 
 from .conftest import ORDERS, paid, place
@@ -21,18 +18,7 @@ def upload(party, order_id, data=b"%PDF-1.4\nthe logo\n", name="logo.pdf"):
 
 
 def fetch(kind, party, order_id, file_id) -> bytes:
-    response = party.client.get(f"{ORDERS}/{order_id}/files/{file_id}")
-    assert response.status_code == 302, response.content
-    url = response["Location"]
-    if kind == "s3":
-        assert "X-Amz-Expires=300" in url
-        fetched = httpx.get(url)
-        assert fetched.status_code == 200
-        return fetched.content
-    from django.conf import settings
-    link = links.verified_link(urlsplit(url).path.removeprefix("/files/"))
-    assert link.seconds_left() <= 300
-    return (Path(settings.STORAGES["files"]["OPTIONS"]["location"]).parent / link.service / link.name).read_bytes()
+    return bytes_behind_download(party.client.get(f"{ORDERS}/{order_id}/files/{file_id}"), kind=kind)
 
 
 def deliver(seller, order_id, **body):
