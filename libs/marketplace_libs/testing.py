@@ -168,3 +168,23 @@ def bytes_behind_download(response, *, kind: str) -> bytes:
     link = links.verified_link(urlsplit(url).path.removeprefix("/files/"))
     assert link.seconds_left() <= 300
     return (Path(settings.STORAGES["files"]["OPTIONS"]["location"]).parent / link.service / link.name).read_bytes()
+
+
+def migrated_to(targets: list[tuple[str, str]]):
+    """Migrate the test database to ``targets`` (``[(app, migration)]``, as ``migrate`` takes them); the
+    historical apps of that state, to write rows as the migrations' own code would see them."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migrated_to_latest(app_label: str) -> None:
+    """Back to the newest migrations of ``app_label``, for the tests that follow."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    migrated_to(MigrationExecutor(connection).loader.graph.leaf_nodes(app_label))

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from marketplace_libs.testing import migrated_to, migrated_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,18 +15,11 @@ BEFORE = [("orders", "0001_initial")]
 AFTER = [("orders", "0002_money_terms_and_payment_events")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_0001():
-    apps = migrate(BEFORE)
+    apps = migrated_to(BEFORE)
     yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("orders"))  # back to the newest for the others
+    migrated_to_latest("orders")
 
 
 def old_order(apps, *, price: str, payment_status: str, status: str, payment_id: str | None) -> uuid.UUID:
@@ -53,7 +47,7 @@ def test_existing_orders_get_terms_and_statuses(at_0001):
                            payment_id=None if case[0] in ("pending", "failed") else f"sbx_pay_{name}")
            for name, case in cases.items()}
 
-    apps = migrate(AFTER)
+    apps = migrated_to(AFTER)
 
     Order = apps.get_model("orders", "Order")
     for name, (_, status, price, fee, total, earnings, payment_status, refunded) in cases.items():
@@ -72,7 +66,7 @@ def test_existing_orders_get_terms_and_statuses(at_0001):
 def test_the_migration_reverses(at_0001):
     order_id = old_order(at_0001, price="40.00", payment_status="succeeded", status="in_progress",
                          payment_id="sbx_pay_x")
-    migrate(AFTER)
-    apps = migrate(BEFORE)
+    migrated_to(AFTER)
+    apps = migrated_to(BEFORE)
     order = apps.get_model("orders", "Order").objects.get(pk=order_id)
     assert order.payment_status == "succeeded" and order.price == Decimal("40.00")

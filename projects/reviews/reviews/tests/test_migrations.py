@@ -3,9 +3,9 @@
 import uuid
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from marketplace_libs.testing import migrated_to, migrated_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -13,18 +13,11 @@ BEFORE = [("reviews", "0002_person_display_name")]
 AFTER = [("reviews", "0004_double_blind_constraints")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def at_0002():
-    apps = migrate(BEFORE)
+    apps = migrated_to(BEFORE)
     yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("reviews"))  # back to the newest for the others
+    migrated_to_latest("reviews")
 
 
 def test_existing_reviews_become_published_buyer_reviews(at_0002):
@@ -34,7 +27,7 @@ def test_existing_reviews_become_published_buyer_reviews(at_0002):
         order_id=uuid.uuid4(), gig_id=uuid.uuid4(), seller_id=uuid.uuid4(), buyer=buyer, rating=4, comment="Fine",
         created_at=written)
 
-    apps = migrate(AFTER)
+    apps = migrated_to(AFTER)
 
     review = apps.get_model("reviews", "Review").objects.get(pk=old.pk)
     assert (review.direction, review.status, review.published_at) == ("buyer_to_seller", "published", written)
