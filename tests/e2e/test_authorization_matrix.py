@@ -36,6 +36,8 @@ BODIES = {
     "chat": {"body": "Any news?"},
     "read_mark": {"message_id": "{message}"},
     "checkout": {"order_id": "{reviewed_order}"},
+    "extension": {"days": 2, "reason": "The brief grew."},
+    "dispute": {"reason": "Not as described"},
     "payout": {"amount": "1000000.00", "currency": "USD"},
 }
 
@@ -84,6 +86,10 @@ POST    /api/orders/{order}/accept                            401  409   403    
 GET     /api/orders/{order}/files                             401  200   200    404   404    -
 POST    /api/orders/{order}/files                             401  400   400    404   404    -
 GET     /api/orders/{order}/files/{unknown}                   401  404   404    404   404    -
+POST    /api/orders/{order}/extensions                        401  403   409    404   404    extension
+POST    /api/orders/{order}/extensions/{unknown}/accept       401  404   404    404   404    -
+POST    /api/orders/{order}/extensions/{unknown}/decline      401  404   404    404   404    -
+POST    /api/orders/{order}/dispute                           401  409   409    404   404    dispute
 POST    /api/orders/{order}/cancel                            401  200   409    404   404    reason
 
 GET     /api/reviews/?seller_id={seller_id}                   200  200   200    200   200    -
