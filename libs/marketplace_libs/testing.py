@@ -188,3 +188,56 @@ def migrated_to_latest(app_label: str) -> None:
     from django.db.migrations.executor import MigrationExecutor
 
     migrated_to(MigrationExecutor(connection).loader.graph.leaf_nodes(app_label))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at this moment, for a server a test starts itself."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers_http(url: str) -> bool:
+    """Whether something speaks HTTP at ``url``: any status counts, a 404 included."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1)
+    try:
+        connection.request("GET", parts.path or "/")
+        connection.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+@contextmanager
+def local_server(command: list[str], ready_url: str, *, timeout: float = 30):
+    """Run ``command`` (a real local peer: localstripe, an Elasticsearch stand-in...) until the block
+    ends; enter once ``ready_url`` answers HTTP. A server that exits or stays silent for ``timeout``
+    seconds fails the test that needs it, instead of hanging it."""
+    import subprocess
+
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _answers_http(ready_url):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited with {process.returncode} before answering {ready_url}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not answer {ready_url} within {timeout:g} s")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

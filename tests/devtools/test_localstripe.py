@@ -1,7 +1,6 @@
 """devtools/localstripe.py: the localstripe a platform running the stripe provider gets, and its webhooks."""
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -10,12 +9,7 @@ import pytest
 import stripe
 
 from devtools import localstripe
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from marketplace_libs.testing import free_port
 
 
 @pytest.mark.parametrize("env, wanted", [
@@ -69,7 +63,7 @@ def received():
 def test_localstripe_is_started_once_and_sends_signed_webhooks_to_the_gateway(tmp_path, received):
     gateway_url, bodies, arrived = received
     env = localstripe.with_defaults({"MARKETPLACE_PAYMENT_PROVIDERS": "sandbox,stripe",
-                                     "MARKETPLACE_STRIPE_API_BASE": f"http://127.0.0.1:{_free_port()}"})
+                                     "MARKETPLACE_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}"})
     process = localstripe.ensure_running(env, log_dir=tmp_path)
     try:
         assert process is not None
@@ -93,7 +87,7 @@ def test_localstripe_is_started_once_and_sends_signed_webhooks_to_the_gateway(tm
 
 
 def test_a_registration_localstripe_refuses_is_an_error(tmp_path):
-    env = localstripe.with_defaults({"MARKETPLACE_STRIPE_API_BASE": f"http://127.0.0.1:{_free_port()}"})
+    env = localstripe.with_defaults({"MARKETPLACE_STRIPE_API_BASE": f"http://127.0.0.1:{free_port()}"})
     process = localstripe.ensure_running(env, log_dir=tmp_path)
     try:
         with pytest.raises(httpx.HTTPStatusError):

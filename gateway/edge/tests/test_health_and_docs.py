@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 
 from edge import views
@@ -7,16 +5,10 @@ from marketplace_libs import testing
 from marketplace_libs.topology import present_services
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def nothing_answers(monkeypatch):
     # Nothing listens on this port base, so every present service is unreachable.
-    monkeypatch.setenv("MARKETPLACE_PORT_BASE", str(_free_port()))
+    monkeypatch.setenv("MARKETPLACE_PORT_BASE", str(testing.free_port()))
     views._readiness_of_services.forget()
     yield
     views._readiness_of_services.forget()

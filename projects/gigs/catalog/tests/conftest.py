@@ -5,10 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +14,8 @@ import pytest
 from elastic_transport import Urllib3HttpNode
 from elasticsearch.dsl.connections import connections
 from PIL import Image
+
+from marketplace_libs.testing import free_port, local_server
 
 from catalog.documents import GigDocument
 
@@ -75,14 +73,6 @@ def create_gig(seller: Caller, **overrides) -> dict:
     return response.json()
 
 
-
-
-
-
-
-
-
-
 def image_bytes(size=(400, 300), fmt="PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (10, 200, 90)).save(buffer, fmt)
@@ -115,39 +105,15 @@ class PlainJsonNode(Urllib3HttpNode):
 _COMPAT_MEDIA_TYPE = re.compile(r"application/vnd\.elasticsearch\+([\w-]+);\s*compatible-with=\d+")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def elasticsearch_url():
     """One osmem-server (an in-memory engine speaking the Elasticsearch REST API) for the session."""
     from osmem_server import resolve_binary
 
-    url = f"http://127.0.0.1:{_free_port()}"
-    process = subprocess.Popen(
-        [resolve_binary(), "--addr", url.removeprefix("http://"), "--no-stdin-watch", "--parent-pid", str(os.getpid())],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"osmem-server did not start on {url}") from None
-                time.sleep(0.05)
+    url = f"http://127.0.0.1:{free_port()}"
+    with local_server([resolve_binary(), "--addr", url.removeprefix("http://"), "--no-stdin-watch",
+                       "--parent-pid", str(os.getpid())], url):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager

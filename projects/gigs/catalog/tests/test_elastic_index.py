@@ -10,11 +10,11 @@ import uuid
 import pytest
 from django.core.management import call_command
 
-from marketplace_libs.testing import deliver, event
+from marketplace_libs.testing import deliver, event, free_port
 from catalog.documents import GigDocument
 from catalog.search import GigQuery, database, elastic
 
-from .conftest import GIGS, _free_port, create_gig, elasticsearch_at, package
+from .conftest import GIGS, create_gig, elasticsearch_at, package
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_search_index_rebuild_indexes_the_existing_gigs(elasticsearch_index, mak
 
 def test_an_unreachable_search_engine_never_fails_a_write(settings, make_gig, seller, caplog,
                                                           django_capture_on_commit_callbacks):
-    with elasticsearch_at(settings, f"http://127.0.0.1:{_free_port()}", max_retries=0), \
+    with elasticsearch_at(settings, f"http://127.0.0.1:{free_port()}", max_retries=0), \
             caplog.at_level(logging.WARNING):
         gig = make_gig("I will compose a jingle for your brand")
         with django_capture_on_commit_callbacks(execute=True):
@@ -104,7 +104,7 @@ def test_an_unreachable_search_engine_never_fails_a_write(settings, make_gig, se
 def test_searches_are_answered_by_the_database_while_the_engine_is_unreachable(settings, make_gig, api_client):
     wanted = make_gig("I will tune your guitar track")
     make_gig("I will mix your podcast audio")
-    with elasticsearch_at(settings, f"http://127.0.0.1:{_free_port()}", max_retries=0):
+    with elasticsearch_at(settings, f"http://127.0.0.1:{free_port()}", max_retries=0):
         body = api_client.get(f"{GIGS}/", {"q": "guitar"}).json()
     assert [gig["id"] for gig in body["results"]] == [wanted["id"]] and body["count"] == 1
     assert body["facets"]["categories"] == [{"slug": "logo-design", "name": "Logo Design", "count": 1}]

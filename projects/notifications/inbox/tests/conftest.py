@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import uuid
 from dataclasses import dataclass
 
 import pytest
 
-from marketplace_libs.testing import deliver, event
+from marketplace_libs.testing import deliver, event, free_port
 
 NOTIFICATIONS = "/api/notifications"
 
@@ -61,12 +60,6 @@ class Inbox:
     @staticmethod
     def html(message) -> str:
         return message.get_body(preferencelist=("html",)).get_content()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,15 +15,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from marketplace_libs.testing import free_port, local_server
+
 from payments.providers.stripe import StripeProvider
 
 WEBHOOK_SECRET = "whsec_tests_" + uuid.uuid4().hex
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _localstripe_program() -> str:
@@ -40,28 +34,10 @@ def _localstripe_program() -> str:
 @pytest.fixture(scope="session")
 def localstripe_url():
     """A localstripe of this test session's own: its webhook endpoints and objects are shared with no one."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen([_localstripe_program(), "--port", str(port), "--from-scratch"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/js.stripe.com/v3/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"localstripe did not start on {url}") from None
-                time.sleep(0.05)
+    url = f"http://127.0.0.1:{free_port()}"
+    with local_server([_localstripe_program(), "--port", url.rsplit(":", 1)[1], "--from-scratch"],
+                      f"{url}/js.stripe.com/v3/"):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 import stripe
 from marketplace_libs.errors import InvalidInput
+from marketplace_libs.testing import free_port
 
 from payments.providers import ProviderRefused, ProviderUnavailable
 from payments.providers.stripe import (
@@ -258,9 +259,7 @@ def test_refunding_an_unknown_intent_is_refused(provider):
 # --- faults ----------------------------------------------------------------------------------------
 
 def test_stripe_out_of_reach_is_unavailable():
-    from .conftest import _free_port
-
-    closed = StripeProvider(api_key="sk_test_marketplace", api_base=f"http://127.0.0.1:{_free_port()}",
+    closed = StripeProvider(api_key="sk_test_marketplace", api_base=f"http://127.0.0.1:{free_port()}",
                             webhook_secret=WEBHOOK_SECRET)
 
     with pytest.raises(ProviderUnavailable):
