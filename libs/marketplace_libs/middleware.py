@@ -9,10 +9,17 @@ import time
 import structlog
 
 from .config import DEFAULT_TRUSTED_PROXIES
+from .files import links
 from .request_context import accept_request_id, request_id_var, user_id_var
 
 access_log = structlog.get_logger("marketplace.access")
 METRICS_PATH = "/metrics"
+# A signed download link is a bearer credential for its 5 minutes: logs keep only that it was one.
+LOGGED_SIGNED_LINK = links.PREFIX + "[signed-link]"
+
+
+def loggable_path(path: str) -> str:
+    return LOGGED_SIGNED_LINK if path.startswith(links.PREFIX) else path
 
 
 class RequestIdMiddleware:
@@ -51,7 +58,7 @@ class RequestIdMiddleware:
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             **{
                 "http.request.method": request.method,
-                "url.path": request.path,
+                "url.path": loggable_path(request.path),
                 "http.response.status_code": response.status_code,
                 "client.ip": client_address(request),
             },

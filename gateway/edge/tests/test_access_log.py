@@ -13,7 +13,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "nginx" / "nginx.conf.template"
 # What nginx puts in each variable of the format, as it would on a request.
 SAMPLE = {
     "time_iso8601": "2026-11-27T23:13:10+00:00", "req_id": "0f3c9a7b6e5d4c3b2a1908f7e6d5c4b3",
-    "request_method": "POST", "uri": "/api/auth/login", "status": "200", "request_time_ns": "12000000", "request_time_ms": "12",
+    "request_method": "POST", "logged_path": "/api/auth/login", "status": "200", "request_time_ns": "12000000", "request_time_ms": "12",
     "body_bytes_sent": "512", "remote_addr": "127.0.0.1", "auth_user_id": "", "upstream_response_time": "0.011",
 }
 
@@ -79,3 +79,18 @@ def test_the_edge_app_writes_ecs_lines_with_the_request_id(client):
     assert access["service.name"] == "gateway" and access["trace.id"] == "edge-1"
     assert access["http.response.status_code"] == 401
     assert "not-a-token" not in stream.getvalue()
+
+
+def test_nginx_logs_a_signed_link_without_its_token():
+    mapping = re.search(r"map \$uri \$logged_path \{(.*?)\n\s*\}\n", TEMPLATE.read_text(), re.S).group(1)
+    assert '"~^/files/" "/files/[signed-link]";' in mapping and "default $uri;" in mapping
+
+
+def test_the_edge_logs_a_signed_link_without_its_token(client):
+    token = "eyJzZXJ2aWNlIjoib3JkZXJzIn0:secret-signature"
+    with captured_log_lines("gateway") as stream:
+        client.get(f"/files/{token}", HTTP_X_REQUEST_ID="edge-2")
+    lines = [flatten(json.loads(line)) for line in stream.getvalue().splitlines()]
+    [access] = [line for line in lines if line.get("event.dataset") == "marketplace.access"]
+    assert access["url.path"] == "/files/[signed-link]"
+    assert token not in stream.getvalue() and "secret-signature" not in stream.getvalue()
