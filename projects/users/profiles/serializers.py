@@ -124,7 +124,7 @@ class PublicProfileOutput(serializers.Serializer):
     def get_buyer_stats(self, profile) -> dict:
         return BuyerStatsOutput(profile).data
 
-    @extend_schema_field({"type": "string", "enum": Level.values, "nullable": True})
+    @extend_schema_field({"type": "string", "enum": [*Level.values, None], "nullable": True})
     def get_level(self, profile) -> str | None:
         return profile.level if profile.is_seller else None
 
