@@ -39,6 +39,13 @@ E2E_OVERRIDES = {
     # journey (pending, cleared, paid out) fits in a test.
     "MARKETPLACE_CLEARANCE_DAYS": "0",
     "MARKETPLACE_PAYMENTS_SCHEDULER_SECONDS": "2",
+    # Trust signals a test can reach (docs/trust-signals.md): level_one at 2 completed orders, with no review and
+    # an account of any age (its on-time and completion rates keep their 0.90); presence settles within seconds.
+    "MARKETPLACE_LEVEL_ONE_MIN_ORDERS": "2",
+    "MARKETPLACE_LEVEL_ONE_MIN_RATING": "0",
+    "MARKETPLACE_LEVEL_ONE_MIN_ACCOUNT_AGE_DAYS": "0",
+    "MARKETPLACE_CHAT_PRESENCE_GRACE_SECONDS": "1",
+    "MARKETPLACE_CHAT_PRESENCE_SWEEP_SECONDS": "1",
 }
 
 

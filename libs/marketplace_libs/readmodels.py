@@ -20,14 +20,15 @@ class UserCard(models.Model):
         return self.username
 
 
-def keep_card(model: type[UserCard], *, user_id, username: str, display_name: str = "", revision: int = 0) -> bool:
-    """Store the card unless a newer one is there; True when it changed something."""
-    card, created = model.objects.get_or_create(
-        user_id=user_id, defaults={"username": username, "display_name": display_name, "revision": revision})
+def keep_card(model: type[UserCard], *, user_id, username: str, display_name: str = "", revision: int = 0,
+              **more) -> bool:
+    """Store the card unless a newer one is there; True when it changed something. ``more``: fields a
+    service's card adds to the common ones (the gig service's seller ``level``), kept by the same revision."""
+    fields = {"username": username, "display_name": display_name, "revision": revision, **more}
+    card, created = model.objects.get_or_create(user_id=user_id, defaults=fields)
     if created:
         return True
-    return bool(model.objects.filter(pk=user_id, revision__lt=revision).update(
-        username=username, display_name=display_name, revision=revision))
+    return bool(model.objects.filter(pk=user_id, revision__lt=revision).update(**fields))
 
 
 def ensure_card(model: type[UserCard], *, user_id, username: str) -> UserCard:

@@ -18,7 +18,12 @@ CHAT_SEND_WINDOW_SECONDS = _env.int("MARKETPLACE_CHAT_SEND_WINDOW_SECONDS", defa
 # An open socket renews its presence this often; a crashed process's sockets count as away after the TTL.
 CHAT_PRESENCE_HEARTBEAT_SECONDS = 30
 CHAT_PRESENCE_TTL_SECONDS = 75
+# A user whose last socket closed is announced offline (presence.changed) only when no socket has reopened
+# for this long, so a page reload is no event at all; the sweep looks every CHAT_PRESENCE_SWEEP_SECONDS.
+CHAT_PRESENCE_GRACE_SECONDS = _env.float("MARKETPLACE_CHAT_PRESENCE_GRACE_SECONDS", default=30)
+CHAT_PRESENCE_SWEEP_SECONDS = _env.float("MARKETPLACE_CHAT_PRESENCE_SWEEP_SECONDS", default=15)
 
 MARKETPLACE_PERIODIC_TASKS = {
     "make-missing-thumbnails": {"task": "messaging.tasks.make_missing_thumbnails", "every_seconds": 60},
+    "settle-presence": {"task": "messaging.tasks.settle_presence", "every_seconds": CHAT_PRESENCE_SWEEP_SECONDS},
 }

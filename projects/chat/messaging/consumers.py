@@ -19,6 +19,8 @@ class ChatConsumer(JsonFrameConsumer):
     async def on_open(self, user):
         await self.channel_layer.group_add(realtime.user_group(user.id), self.channel_name)
         await database_sync_to_async(presence.mark_online, thread_sensitive=False)(user.id, self.channel_name)
+        # The last close announces nothing: the presence sweep does, after the grace period (a reload).
+        await database_sync_to_async(services.socket_opened, thread_sensitive=False)(user_id=user.id)
         self.heartbeat = asyncio.ensure_future(self._keep_present())
         metrics.SOCKETS_OPEN.inc()
 

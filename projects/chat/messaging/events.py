@@ -8,7 +8,7 @@ from __future__ import annotations
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.times import iso_utc
 
-from .models import Conversation, Message
+from .models import Conversation, Message, PresenceState
 
 PREVIEW_CHARS = 140
 
@@ -23,5 +23,14 @@ def message_sent(message: Message, *, conversation: Conversation, sender_name: s
         "recipients": [{"user_id": user_id, "online": online} for user_id, online in recipients_online.items()],
         "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
         "order_id": str(conversation.order_id) if conversation.order_id else None,
-        "sent_at": iso_utc(message.created_at),
+        "sent_at": iso_utc(message.created_at), "seq": message.seq,
     }, aggregate_id=str(conversation.pk))
+
+
+def presence_changed(state: PresenceState) -> None:
+    """The user's first socket opened (``online``), or the last one closed and stayed closed through the
+    grace period (``at``: when they were last seen)."""
+    publish("presence.changed", {
+        "user_id": str(state.user_id), "online": state.online, "at": iso_utc(state.changed_at),
+        "revision": state.revision,
+    }, aggregate_id=str(state.user_id))

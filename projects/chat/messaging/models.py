@@ -86,3 +86,17 @@ class ChatFile(StoredFile):
 
     class Meta:
         indexes = [models.Index(fields=["message", "created_at"], name="chatfile_message_idx")]
+
+
+class PresenceState(models.Model):
+    """What the chat service last announced of a user's presence (``presence.changed``): the sockets
+    themselves live in Redis (presence.py); this row is what makes a page reload, or two sockets opening
+    at once on two processes, one announcement rather than several."""
+
+    user_id = models.UUIDField(primary_key=True)
+    online = models.BooleanField(default=False)
+    revision = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["online"], name="presence_online_idx", condition=Q(online=True))]

@@ -4,6 +4,9 @@ Each socket is a member of its user's sorted set, scored by when its presence ru
 socket renews its score every heartbeat, a closed one removes itself. A process that crashes leaves
 members that simply expire (CHAT_PRESENCE_TTL_SECONDS), so nobody stays online forever. Without
 Redis (the embedded default runs one process) the same is kept in memory.
+
+Beside the sockets, when each user was last seen (a socket opened, renewed or closed): the time the
+presence sweep (services.settle_presence) announces as their going offline.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import time
 from django.conf import settings
 
 _KEY = "marketplace:chat:presence:{}"
+_SEEN_KEY = "marketplace:chat:seen:{}"
+_SEEN_KEPT_SECONDS = 7 * 24 * 3600
 _local: dict[str, dict[str, float]] = {}
+_local_seen: dict[str, float] = {}
 _local_lock = threading.Lock()
 
 
@@ -27,27 +33,45 @@ def _redis():
 
 
 def mark_online(user_id: str, socket_name: str) -> None:
-    expires = time.time() + settings.CHAT_PRESENCE_TTL_SECONDS
+    now = time.time()
+    expires = now + settings.CHAT_PRESENCE_TTL_SECONDS
     client = _redis()
     if client is None:
         with _local_lock:
             _local.setdefault(str(user_id), {})[socket_name] = expires
+            _local_seen[str(user_id)] = now
         return
     key = _KEY.format(user_id)
     with client.pipeline() as pipe:
         pipe.zadd(key, {socket_name: expires})
-        pipe.zremrangebyscore(key, "-inf", time.time())  # what crashed processes left behind
+        pipe.zremrangebyscore(key, "-inf", now)  # what crashed processes left behind
         pipe.expire(key, settings.CHAT_PRESENCE_TTL_SECONDS)
+        pipe.set(_SEEN_KEY.format(user_id), now, ex=_SEEN_KEPT_SECONDS)
         pipe.execute()
 
 
 def mark_offline(user_id: str, socket_name: str) -> None:
+    now = time.time()
     client = _redis()
     if client is None:
         with _local_lock:
             _local.get(str(user_id), {}).pop(socket_name, None)
+            _local_seen[str(user_id)] = now
         return
-    client.zrem(_KEY.format(user_id), socket_name)
+    with client.pipeline() as pipe:
+        pipe.zrem(_KEY.format(user_id), socket_name)
+        pipe.set(_SEEN_KEY.format(user_id), now, ex=_SEEN_KEPT_SECONDS)
+        pipe.execute()
+
+
+def last_seen(user_id) -> float | None:
+    """When ``user_id`` last opened, renewed or closed a socket (a Unix time), if known."""
+    client = _redis()
+    if client is None:
+        with _local_lock:
+            return _local_seen.get(str(user_id))
+    value = client.get(_SEEN_KEY.format(user_id))
+    return None if value is None else float(value)
 
 
 def online(user_ids) -> dict[str, bool]:

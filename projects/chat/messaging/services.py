@@ -7,6 +7,7 @@ after it commits is anyone told of it: a frame never announces a message that is
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 import structlog
 from django.conf import settings
@@ -22,7 +23,7 @@ from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.times import iso_utc
 
 from . import events, metrics, presence, realtime
-from .models import ChatFile, Conversation, Message, Person, ReadState
+from .models import ChatFile, Conversation, Message, Person, PresenceState, ReadState
 
 log = structlog.get_logger(__name__)
 MAX_FILES_PER_MESSAGE = 10
@@ -44,6 +45,58 @@ def file_data(chat_file: ChatFile) -> dict:
 
 def record_person(*, user_id, username: str, display_name: str = "", revision: int = 0) -> None:
     keep_card(Person, user_id=user_id, username=username, display_name=display_name, revision=revision)
+
+
+# --- presence, as others hear of it ---------------------------------------------------------------
+
+def socket_opened(*, user_id) -> bool:
+    """After the socket has joined the user's set in Redis: announce them online unless they already are
+    (another socket, or a reload within the grace period); True when announced now. The row lock makes
+    two sockets opening at once on two processes one announcement."""
+    with transaction.atomic():
+        state = _locked_presence(user_id)
+        if state.online:
+            return False
+        _announce(state, online=True, at=timezone.now())
+    return True
+
+
+def settle_presence(*, now: datetime | None = None) -> int:
+    """The sweep: every user announced online who has had no open socket for the grace period is
+    announced offline, as of when they were last seen. Covers the clean last close and a crashed process
+    (its sockets stop being renewed and expire). How many went offline."""
+    now = now or timezone.now()
+    went_offline = 0
+    for user_id in PresenceState.objects.filter(online=True).values_list("user_id", flat=True).iterator():
+        went_offline += _settle_one(user_id=user_id, now=now)
+    return went_offline
+
+
+def _settle_one(*, user_id, now: datetime) -> bool:
+    with transaction.atomic():
+        state = PresenceState.objects.select_for_update().filter(pk=user_id, online=True).first()
+        # Redis is asked under the row lock: a socket opening meanwhile has joined Redis before it waits for
+        # this lock, so either it is seen here, or it finds the user offline and announces them online again.
+        if state is None or presence.online([user_id])[str(user_id)]:
+            return False
+        seen = presence.last_seen(user_id)
+        last_seen_at = datetime.fromtimestamp(seen, dt_timezone.utc) if seen is not None else state.changed_at
+        last_seen_at = max(last_seen_at, state.changed_at)
+        if now - last_seen_at < timedelta(seconds=settings.CHAT_PRESENCE_GRACE_SECONDS):
+            return False
+        _announce(state, online=False, at=last_seen_at)
+    return True
+
+
+def _locked_presence(user_id) -> PresenceState:
+    PresenceState.objects.bulk_create([PresenceState(user_id=user_id)], ignore_conflicts=True)
+    return PresenceState.objects.select_for_update().get(pk=user_id)
+
+
+def _announce(state: PresenceState, *, online: bool, at: datetime) -> None:
+    state.online, state.changed_at, state.revision = online, at, state.revision + 1
+    state.save()
+    events.presence_changed(state)
 
 
 # --- conversations -------------------------------------------------------------------------------

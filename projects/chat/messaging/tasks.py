@@ -1,4 +1,5 @@
-"""The chat service's background work: thumbnails of image attachments, off the request path."""
+"""The chat service's background work: thumbnails of image attachments, off the request path, and the
+presence sweep that announces who went offline."""
 
 from datetime import timedelta
 
@@ -19,3 +20,10 @@ def make_missing_thumbnails() -> int:
     tried again only that long)."""
     since = timezone.now() - timedelta(days=1)
     return sum(services.make_thumbnail(file_id=file_id) for file_id in services.files_without_thumbnails(since=since))
+
+
+@shared_task(name="messaging.tasks.settle_presence")
+def settle_presence() -> int:
+    """Announce offline the users whose sockets all closed (or expired with a crashed process) longer
+    than the grace period ago; how many."""
+    return services.settle_presence()

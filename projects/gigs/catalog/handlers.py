@@ -9,7 +9,7 @@ from . import services
 def keep_seller_card(event):
     data = event.data
     services.record_profile_card(user_id=data["user_id"], username=data["username"],
-                                 display_name=data["display_name"], revision=data["revision"])
+                                 display_name=data["display_name"], revision=data["revision"], level=data.get("level"))
 
 
 @handles("review.published")

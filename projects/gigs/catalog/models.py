@@ -29,6 +29,9 @@ class Category(models.Model):
 class Seller(UserCard):
     """What the gig service shows of a seller, from ``user.profile_updated`` (or the token at first)."""
 
+    # The user service's seller level (docs/trust-signals.md), kept by the card's revision like the name.
+    level = models.CharField(max_length=10, default="new", db_default="new")
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=30, unique=True)

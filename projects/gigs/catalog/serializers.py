@@ -147,6 +147,8 @@ class SellerOutput(serializers.Serializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
     display_name = serializers.CharField()
+    level = serializers.ChoiceField(choices=["new", "level_one", "level_two", "top_rated"],
+                                    help_text="The seller level the user service computes (docs/trust-signals.md).")
 
 
 class ImageOutput(serializers.Serializer):

@@ -34,9 +34,11 @@ def ensure_seller(*, user_id, username: str) -> Seller:
     return ensure_card(Seller, user_id=user_id, username=username)
 
 
-def record_profile_card(*, user_id, username: str, display_name: str, revision: int) -> None:
-    """``user.profile_updated``: keep the newest card; the gigs showing it are reindexed."""
-    if keep_card(Seller, user_id=user_id, username=username, display_name=display_name, revision=revision):
+def record_profile_card(*, user_id, username: str, display_name: str, revision: int, level: str | None = None) -> None:
+    """``user.profile_updated``: keep the newest card; the gigs showing it are reindexed. ``level``: absent from
+    cards published before levels existed, which leave the one kept alone."""
+    more = {"level": level} if level is not None else {}
+    if keep_card(Seller, user_id=user_id, username=username, display_name=display_name, revision=revision, **more):
         search.gigs_changed(Gig.objects.filter(seller_id=user_id).values_list("pk", flat=True))
 
 

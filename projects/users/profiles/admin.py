@@ -36,24 +36,26 @@ class PreferencesInline(admin.StackedInline):
     # Read-only here: the notification service keeps a copy, fed by the owner's PATCH.
     model = Preferences
     can_delete = False
-    readonly_fields = ["email_notifications", "message_emails", "language", "currency", "timezone", "revision"]
+    readonly_fields = ["email_notifications", "message_emails", "language", "currency", "timezone",
+                       "show_online_status", "revision"]
     extra = 0
     max_num = 1
 
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["username", "email", "display_name", "country", "seller_badge", "is_active", "created_at"]
-    list_filter = [IsSellerFilter, "is_active", "country"]
+    list_display = ["username", "email", "display_name", "country", "seller_badge", "level", "is_active", "created_at"]
+    list_filter = [IsSellerFilter, "level", "is_active", "country"]
     search_fields = ["username", "email", "display_name"]
     ordering = ["-created_at"]
     # The avatar is only ever replaced through the owner's validated upload; staff can remove it.
     readonly_fields = ["user_id", "username", "email", "avatar", "is_active", "deactivation_reason",
                        "active_changed_at", "revision", "rating_avg", "rating_count", "orders_completed",
-                       "buyer_rating_avg", "buyer_rating_count", "created_at", "updated_at"]
+                       "buyer_rating_avg", "buyer_rating_count", "level", "created_at", "updated_at"]
     fields = ["user_id", "username", "email", "display_name", "bio", "country", "languages", "skills", "avatar",
               "is_active", "deactivation_reason", "active_changed_at", "rating_avg", "rating_count",
-              "orders_completed", "buyer_rating_avg", "buyer_rating_count", "revision", "created_at", "updated_at"]
+              "orders_completed", "buyer_rating_avg", "buyer_rating_count", "level", "revision", "created_at",
+              "updated_at"]
     inlines = [SellerInline, PreferencesInline]
     actions = ["remove_avatars"]
     list_select_related = ["seller"]

@@ -14,7 +14,7 @@ from .models import Preferences, Profile, SellerProfile
 
 
 def profile_updated(profile: Profile) -> None:
-    """The public card others show beside the user's gigs, reviews and messages."""
+    """The public card others show beside the user's gigs, reviews and messages (and the seller level)."""
     publish("user.profile_updated", {
         "user_id": str(profile.user_id),
         "username": profile.username,
@@ -23,6 +23,7 @@ def profile_updated(profile: Profile) -> None:
         "country": profile.country,
         "is_seller": profile.is_seller,
         "revision": profile.revision,
+        "level": profile.level,
         "updated_at": iso_utc(timezone.now()),
     }, aggregate_id=str(profile.user_id))
 

@@ -11,6 +11,15 @@ from marketplace_libs import reference
 from . import validators
 
 
+class Level(models.TextChoices):
+    """Seller levels, lowest first (thresholds: settings.SELLER_LEVELS, docs/trust-signals.md)."""
+
+    NEW = "new"
+    LEVEL_ONE = "level_one"
+    LEVEL_TWO = "level_two"
+    TOP_RATED = "top_rated"
+
+
 def avatar_path(profile: "Profile", filename: str) -> str:
     # A fresh name per upload: the gateway serves media with a long cache lifetime.
     return f"avatars/{profile.user_id}/{filename}"
@@ -41,6 +50,8 @@ class Profile(models.Model):
     # As a buyer: the published reviews their sellers wrote of them (review.published).
     buyer_rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     buyer_rating_count = models.PositiveIntegerField(default=0)
+    # The seller level (trust.py), kept here because it is part of the public card user.profile_updated carries.
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.NEW, db_default=Level.NEW)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,6 +87,8 @@ class Preferences(models.Model):
                                 validators=[validators.validate_currency])
     timezone = models.CharField(max_length=64, default=reference.DEFAULT_TIMEZONE,
                                 validators=[validators.validate_timezone])
+    # Others see whether the user is online and when they were last seen only if this is on.
+    show_online_status = models.BooleanField(default=True, db_default=True)
     revision = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -116,3 +129,61 @@ class CompletedSale(models.Model):
     order_id = models.UUIDField(primary_key=True)
     seller_id = models.UUIDField(db_index=True)
     completed_at = models.DateTimeField()
+
+
+# --- the facts trust signals are computed from (docs/trust-signals.md) ----------------------------
+
+class OrderFact(models.Model):
+    """What the order events told of one order, merged so that any arrival order gives the same row:
+    ``due_at`` only moves later (extensions), the first delivery is the earliest one told, and an order
+    once paid, completed or cancelled stays so."""
+
+    order_id = models.UUIDField(primary_key=True)
+    seller_id = models.UUIDField(db_index=True)
+    paid = models.BooleanField(default=False)
+    due_at = models.DateTimeField(null=True, blank=True)
+    first_delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+
+class SellerTally(models.Model):
+    """A seller's counts over their ``OrderFact`` rows, kept up to date by each order event (trust.py) and
+    rebuilt from the facts by the nightly recompute; the rates shown are computed from them."""
+
+    seller_id = models.UUIDField(primary_key=True)
+    completed_orders = models.PositiveIntegerField(default=0)
+    # Orders whose outcome the seller is judged by: completed, or cancelled after the buyer paid.
+    settled_orders = models.PositiveIntegerField(default=0)
+    # Orders whose timeliness is known: delivered (on time or not), or cancelled past due undelivered (late).
+    timed_orders = models.PositiveIntegerField(default=0)
+    on_time_orders = models.PositiveIntegerField(default=0)
+    # The median hours to a first reply over the response-time window; null with no answered conversation.
+    response_time_hours = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class FirstMessage(models.Model):
+    """The first message each participant sent in a conversation (``message.sent`` with the lowest
+    ``seq`` told): the opening one (seq 1) is the buyer's question, the other participant's is the
+    seller's first reply."""
+
+    conversation_id = models.UUIDField()
+    sender_id = models.UUIDField()
+    recipient_id = models.UUIDField()
+    seq = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation_id", "sender_id"],
+                                               name="first_message_per_sender")]
+        indexes = [models.Index(fields=["recipient_id", "sent_at"], name="first_message_recipient_idx")]
+
+
+class Presence(models.Model):
+    """Whether the user has a chat socket open, from chat's ``presence.changed`` (the highest revision)."""
+
+    user_id = models.UUIDField(primary_key=True)
+    online = models.BooleanField(default=False)
+    changed_at = models.DateTimeField()
+    revision = models.PositiveIntegerField(default=0)

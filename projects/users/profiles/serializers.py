@@ -1,12 +1,15 @@
 """Input and output shapes of the user API."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
+from . import trust
 from . import validators as rules
+from .models import Level
 
 
 class ProfileInput(InputSerializer):
@@ -43,6 +46,7 @@ class PreferencesInput(InputSerializer):
     language = StrictCharField(validators=[rules.validate_language])
     currency = StrictCharField(validators=[rules.validate_currency])
     timezone = StrictCharField(validators=[rules.validate_timezone])
+    show_online_status = serializers.BooleanField()
 
 
 class SellerOutput(serializers.Serializer):
@@ -57,6 +61,7 @@ class PreferencesOutput(serializers.Serializer):
     language = serializers.CharField()
     currency = serializers.CharField()
     timezone = serializers.CharField()
+    show_online_status = serializers.BooleanField()
 
 
 class StatsOutput(serializers.Serializer):
@@ -85,6 +90,19 @@ class PublicProfileOutput(serializers.Serializer):
     seller = serializers.SerializerMethodField()
     stats = serializers.SerializerMethodField()
     buyer_stats = serializers.SerializerMethodField()
+    level = serializers.SerializerMethodField(help_text="The seller level (docs/trust-signals.md); null for a "
+                                                        "user who is not a seller.")
+    on_time_rate = serializers.SerializerMethodField(
+        help_text="Of the seller's orders whose timeliness is known, the share delivered by the due time "
+                  "(two places, rounded down); null before the first.")
+    response_time_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=1, allow_null=True, read_only=True,
+        help_text="The median hours to the seller's first reply to a buyer's first message, over the conversations "
+                  "opened in the last 30 days; null when none was answered.")
+    online = serializers.SerializerMethodField(help_text="A chat socket is open; null when the user hides it.")
+    last_seen_at = serializers.SerializerMethodField(
+        help_text="When the user was last on chat (now, when online), rounded down to 5 minutes; null when never "
+                  "seen or hidden.")
     created_at = serializers.DateTimeField()
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
@@ -105,6 +123,35 @@ class PublicProfileOutput(serializers.Serializer):
     @extend_schema_field(BuyerStatsOutput)
     def get_buyer_stats(self, profile) -> dict:
         return BuyerStatsOutput(profile).data
+
+    @extend_schema_field({"type": "string", "enum": [*Level.values, None], "nullable": True})
+    def get_level(self, profile) -> str | None:
+        return profile.level if profile.is_seller else None
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
+    def get_on_time_rate(self, profile) -> str | None:
+        shown = trust.rate(getattr(profile, "on_time_orders", 0) or 0, getattr(profile, "timed_orders", 0) or 0)
+        return None if shown is None else str(shown)
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_online(self, profile) -> bool | None:
+        presence = self._presence(profile)
+        return None if presence is None else presence[0]
+
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
+    def get_last_seen_at(self, profile) -> str | None:
+        presence = self._presence(profile)
+        return None if presence is None or presence[1] is None else serializers.DateTimeField().to_representation(
+            presence[1])
+
+    def _presence(self, profile):
+        """``(online, last_seen_at)``, or None when the user hides them from this viewer."""
+        request = self.context.get("request")
+        viewer_id = str(getattr(request.user, "id", "") or "") if request else ""
+        if not profile.preferences.show_online_status and viewer_id != str(profile.user_id):
+            return None
+        return trust.shown_presence(online=getattr(profile, "presence_online", None),
+                                    changed_at=getattr(profile, "presence_changed_at", None), now=timezone.now())
 
 
 class ProfileOutput(PublicProfileOutput):

@@ -16,7 +16,7 @@ from marketplace_libs.errors import Forbidden, NotFound
 from marketplace_libs.images import ImageRules, processed_image
 from marketplace_libs.tallies import rounded_average
 
-from . import events, selectors
+from . import events, selectors, trust_services
 from .models import BuyerRating, CompletedSale, Preferences, Profile, SellerProfile, SellerRating
 
 AVATAR_RULES = ImageRules(max_bytes=2 * 1024 * 1024, max_side=512, min_side=32)
@@ -40,6 +40,7 @@ def record_registration(*, user_id, username: str, email: str, date_joined: date
     """``user.registered``: the profile, or the email and join date of one created lazily."""
     profile, _created = _create_profile(user_id=user_id, username=username, email=email, created_at=date_joined)
     Profile.objects.filter(pk=profile.pk).update(username=username, email=email, created_at=date_joined)
+    trust_services.refresh_level(seller_id=profile.pk)  # the account's age is known now
 
 
 def _create_profile(*, user_id, username: str, **fields) -> tuple[Profile, bool]:
@@ -247,6 +248,7 @@ def _refresh_stats(seller_id) -> None:
         rating_avg=rounded_average(ratings["total"] or 0, ratings["count"]),
         orders_completed=CompletedSale.objects.filter(seller_id=seller_id).count(),
     )
+    trust_services.refresh_level(seller_id=seller_id)  # the rating is one of its thresholds
 
 
 def _refresh_buyer_stats(buyer_id) -> None:

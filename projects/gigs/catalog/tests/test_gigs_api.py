@@ -21,7 +21,7 @@ def test_a_seller_creates_a_gig_and_the_order_service_hears_of_it(caller):
     seller = caller()
     gig = create_gig(seller)
     assert gig["status"] == "active" and gig["category"] == "logo-design"
-    assert gig["seller"] == {"id": seller.id, "username": seller.username, "display_name": ""}
+    assert gig["seller"] == {"id": seller.id, "username": seller.username, "display_name": "", "level": "new"}
     assert [p["tier"] for p in gig["packages"]] == ["basic", "premium"]
     assert gig["packages"][1]["revisions"] == "unlimited" and gig["packages"][0]["price"] == "40.00"
     assert gig["price_from"] == "40.00" and gig["tags"] == ["branding", "logo"]

@@ -17,7 +17,8 @@ def test_a_new_user_has_a_profile_before_the_registration_event_arrives(caller):
     assert body["stats"] == {"rating_avg": None, "rating_count": 0, "orders_completed": 0}
     assert body["preferences"]["currency"] == "USD"
     assert set(body) == {"id", "username", "display_name", "bio", "country", "languages", "skills", "avatar_url",
-                         "is_seller", "seller", "stats", "buyer_stats", "preferences", "created_at"}
+                         "is_seller", "seller", "stats", "buyer_stats", "preferences", "created_at", "level",
+                         "on_time_rate", "response_time_hours", "online", "last_seen_at"}
     assert body["buyer_stats"] == {"rating_avg": None, "rating_count": 0}
 
 

@@ -55,7 +55,8 @@ def test_a_seller_edits_the_seller_profile_and_a_buyer_has_none_to_edit(caller):
 def test_preferences_have_defaults_and_a_change_is_published(caller):
     me = caller()
     assert me.client.get(f"{USERS}/me/preferences").json() == {
-        "email_notifications": True, "message_emails": True, "language": "en", "currency": "USD", "timezone": "UTC"}
+        "email_notifications": True, "message_emails": True, "language": "en", "currency": "USD", "timezone": "UTC",
+        "show_online_status": True}
     response = me.client.patch(f"{USERS}/me/preferences", {"message_emails": False, "currency": "EUR",
                                                            "timezone": "Europe/Paris"}, format="json")
     assert response.status_code == 200
@@ -72,6 +73,7 @@ def test_preferences_have_defaults_and_a_change_is_published(caller):
     ({"currency": "usd"}, "currency"),
     ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
     ({"email_notifications": "perhaps"}, "email_notifications"),
+    ({"show_online_status": "perhaps"}, "show_online_status"),
     ({"theme": "dark"}, "theme"),
 ])
 def test_bad_preferences_are_a_400_and_change_nothing(caller, body, field):
