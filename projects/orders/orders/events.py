@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.times import iso_utc
 
-from .models import UNLIMITED, Dispute, Extension, Order
+from .models import UNLIMITED, Dispute, Extension, Offer, Order
 
 
 def order_placed(order: Order) -> None:
@@ -75,6 +75,32 @@ def order_dispute_opened(order: Order, dispute: Dispute) -> None:
         **_card(order), "dispute_id": str(dispute.pk), "opened_by": str(dispute.opened_by),
         "reason": dispute.reason, "opened_at": iso_utc(dispute.created_at),
     }, aggregate_id=str(order.pk))
+
+
+# When each offer.* event says the offer moved (offer.created has its created_at in the card).
+_OFFER_STAMPS = {"accepted": "accepted_at", "declined": "declined_at", "withdrawn": "withdrawn_at",
+                 "expired": "expired_at"}
+
+
+def offer_changed(offer: Offer) -> None:
+    """``offer.<status>``: the whole offer in its new status, so the chat service can show it from any one
+    event, in whatever order they arrive."""
+    data = offer_card(offer)
+    if offer.status in _OFFER_STAMPS:
+        data[_OFFER_STAMPS[offer.status]] = iso_utc(offer.answered_at)
+    event_type = "offer.created" if offer.status == "pending" else f"offer.{offer.status}"
+    publish(event_type, data, aggregate_id=str(offer.pk))
+
+
+def offer_card(offer: Offer) -> dict:
+    return {
+        "offer_id": str(offer.pk), "conversation_id": str(offer.conversation_id), "seller_id": str(offer.seller_id),
+        "buyer_id": str(offer.buyer_id), "gig_id": str(offer.gig_id), "title": offer.title,
+        "description": offer.description, "price": _amount(offer.price), "currency": offer.currency,
+        "delivery_days": offer.delivery_days, "revisions": UNLIMITED if offer.revisions is None else offer.revisions,
+        "status": offer.status, "expires_at": iso_utc(offer.expires_at), "created_at": iso_utc(offer.created_at),
+        "order_id": str(offer.order_id) if offer.order_id else None,
+    }
 
 
 def _card(order: Order) -> dict:
