@@ -25,3 +25,13 @@ def message_sent(message: Message, *, conversation: Conversation, sender_name: s
         "order_id": str(conversation.order_id) if conversation.order_id else None,
         "sent_at": iso_utc(message.created_at),
     }, aggregate_id=str(conversation.pk))
+
+
+def conversation_started(conversation: Conversation) -> None:
+    """Who takes part: the order service accepts custom offers only between a conversation's two users."""
+    publish("conversation.started", {
+        "conversation_id": str(conversation.pk), "participant_ids": list(conversation.participants),
+        "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
+        "order_id": str(conversation.order_id) if conversation.order_id else None,
+        "started_at": iso_utc(conversation.created_at),
+    }, aggregate_id=str(conversation.pk))
