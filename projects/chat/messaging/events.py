@@ -27,11 +27,11 @@ def message_sent(message: Message, *, conversation: Conversation, sender_name: s
     }, aggregate_id=str(conversation.pk))
 
 
-def conversation_started(conversation: Conversation) -> None:
-    """Who takes part: the order service accepts custom offers only between a conversation's two users."""
+def conversation_started(*, conversation_id, participant_ids, gig_id, order_id, started_at) -> None:
+    """Who takes part: the order service accepts custom offers only between a conversation's two users.
+    Plain values, not the model: migration 0004 announces the conversations that existed before it."""
     publish("conversation.started", {
-        "conversation_id": str(conversation.pk), "participant_ids": list(conversation.participants),
-        "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
-        "order_id": str(conversation.order_id) if conversation.order_id else None,
-        "started_at": iso_utc(conversation.created_at),
-    }, aggregate_id=str(conversation.pk))
+        "conversation_id": str(conversation_id), "participant_ids": [str(user_id) for user_id in participant_ids],
+        "gig_id": str(gig_id) if gig_id else None, "order_id": str(order_id) if order_id else None,
+        "started_at": iso_utc(started_at),
+    }, aggregate_id=str(conversation_id))

@@ -65,7 +65,8 @@ def start_conversation(*, user_id, username: str, participant_id, gig_id=None, o
             conversation = Conversation.objects.create(user_low=low, user_high=high, gig_id=gig_id, order_id=order_id)
             ReadState.objects.bulk_create([ReadState(conversation=conversation, user_id=low),
                                            ReadState(conversation=conversation, user_id=high)])
-            events.conversation_started(conversation)
+            events.conversation_started(conversation_id=conversation.pk, participant_ids=conversation.participants,
+                                        gig_id=gig_id, order_id=order_id, started_at=conversation.created_at)
         return conversation, True
     except IntegrityError:  # the other user opened it at the same moment
         return Conversation.objects.get(user_low=low, user_high=high), False

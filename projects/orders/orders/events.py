@@ -77,19 +77,32 @@ def order_dispute_opened(order: Order, dispute: Dispute) -> None:
     }, aggregate_id=str(order.pk))
 
 
-# When each offer.* event says the offer moved (offer.created has its created_at in the card).
-_OFFER_STAMPS = {"accepted": "accepted_at", "declined": "declined_at", "withdrawn": "withdrawn_at",
-                 "expired": "expired_at"}
+# Each offer.* event carries the whole offer in its new status, so the chat service can show it from any
+# one of them, in whatever order they arrive; the answers add when they happened.
+
+def offer_created(offer: Offer) -> None:
+    publish("offer.created", offer_card(offer), aggregate_id=str(offer.pk))
 
 
-def offer_changed(offer: Offer) -> None:
-    """``offer.<status>``: the whole offer in its new status, so the chat service can show it from any one
-    event, in whatever order they arrive."""
-    data = offer_card(offer)
-    if offer.status in _OFFER_STAMPS:
-        data[_OFFER_STAMPS[offer.status]] = iso_utc(offer.answered_at)
-    event_type = "offer.created" if offer.status == "pending" else f"offer.{offer.status}"
-    publish(event_type, data, aggregate_id=str(offer.pk))
+def offer_accepted(offer: Offer) -> None:
+    """Beside the order's own order.placed, in the same transaction."""
+    publish("offer.accepted", {**offer_card(offer), "accepted_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_declined(offer: Offer) -> None:
+    publish("offer.declined", {**offer_card(offer), "declined_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_withdrawn(offer: Offer) -> None:
+    publish("offer.withdrawn", {**offer_card(offer), "withdrawn_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_expired(offer: Offer) -> None:
+    publish("offer.expired", {**offer_card(offer), "expired_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
 
 
 def offer_card(offer: Offer) -> dict:

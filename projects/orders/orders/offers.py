@@ -67,7 +67,7 @@ def make_offer(*, seller_id, conversation_id, buyer_id, title: str, description:
             conversation_id=conversation.pk, seller_id=seller_id, buyer_id=buyer_id, gig_id=listing.gig_id,
             title=title, description=description, price=price, currency=currency, delivery_days=delivery_days,
             revisions=revisions, created_at=now, expires_at=now + timedelta(days=expires_in_days))
-        events.offer_changed(offer)
+        events.offer_created(offer)
     return offer
 
 
@@ -160,8 +160,12 @@ def _locked_for_party(offer_id, user_id, *, step: str, actor: str) -> Offer:
     return offer
 
 
+ANSWER_EVENTS = {OfferStatus.ACCEPTED: events.offer_accepted, OfferStatus.DECLINED: events.offer_declined,
+                 OfferStatus.WITHDRAWN: events.offer_withdrawn, OfferStatus.EXPIRED: events.offer_expired}
+
+
 def _answer(offer: Offer, status: str, *, order: Order | None = None, at: datetime | None = None) -> None:
     offer.status, offer.order, offer.answered_at = status, order, at or timezone.now()
     offer.save(update_fields=["status", "order", "answered_at"])
-    events.offer_changed(offer)
+    ANSWER_EVENTS[status](offer)
     log.info("offer_answered", offer_id=str(offer.pk), status=status)

@@ -5,18 +5,14 @@ from django.db import migrations
 
 
 def announce(apps, schema_editor):
-    from marketplace_libs.events.publishing import publish
-    from marketplace_libs.times import iso_utc
+    from messaging import events  # the event's one shape; it takes plain values, not the model
 
     Conversation = apps.get_model("messaging", "Conversation")
     for conversation in Conversation.objects.using(schema_editor.connection.alias).order_by("created_at").iterator():
-        publish("conversation.started", {
-            "conversation_id": str(conversation.pk),
-            "participant_ids": [str(conversation.user_low), str(conversation.user_high)],
-            "gig_id": str(conversation.gig_id) if conversation.gig_id else None,
-            "order_id": str(conversation.order_id) if conversation.order_id else None,
-            "started_at": iso_utc(conversation.created_at),
-        }, aggregate_id=str(conversation.pk))
+        events.conversation_started(conversation_id=conversation.pk,
+                                    participant_ids=[conversation.user_low, conversation.user_high],
+                                    gig_id=conversation.gig_id, order_id=conversation.order_id,
+                                    started_at=conversation.created_at)
 
 
 class Migration(migrations.Migration):
