@@ -269,7 +269,8 @@ class AcceptOfferView(APIView):
                        description="Retry safely: the same key answers the first answer again (one order).")],
                    description="The new order is `pending_payment`, with the offer's price, days and revisions and "
                                "the usual service fee; pay its `total` through `POST /api/payments/checkout`.")
-    @problem_answers((403, "Only the buyer accepts; `email_unverified`."), OFFER_WRONG_STATE)
+    @problem_answers((400, "A malformed Idempotency-Key."), (403, "Only the buyer accepts; `email_unverified`."),
+                     OFFER_WRONG_STATE)
     @idempotent
     def post(self, request, offer_id):
         require_verified_email(request.user)

@@ -191,6 +191,8 @@ OFFER_REVISIONS_MAX = 10
 OFFER_EXPIRY_DAYS = (1, 14)
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0, "maximum": 10},
+                              {"type": "string", "enum": ["unlimited"]}]})
 class RevisionsField(serializers.Field):
     """0 to 10 revisions, or "unlimited" (stored as NULL), as a gig's packages."""
 
