@@ -91,6 +91,12 @@ POST    /api/orders/{order}/extensions/{unknown}/accept       401  404   404    
 POST    /api/orders/{order}/extensions/{unknown}/decline      401  404   404    404   404    -
 POST    /api/orders/{order}/dispute                           401  409   409    404   404    dispute
 POST    /api/orders/{order}/cancel                            401  200   409    404   404    reason
+GET     /api/orders/offers/                                   401  200   200    200   200    -
+POST    /api/orders/offers/                                   401  403   400    403   403    -
+GET     /api/orders/offers/{offer}/                           401  200   200    404   404    -
+POST    /api/orders/offers/{spare_offer}/decline              401  200   403    404   404    -
+POST    /api/orders/offers/{spare_offer}/withdraw             401  403   409    404   404    -
+POST    /api/orders/offers/{offer}/accept                     401  201   403    404   404    -
 
 GET     /api/reviews/?seller_id={seller_id}                   200  200   200    200   200    -
 POST    /api/reviews/                                         401  409   409    403   403    review
@@ -183,6 +189,15 @@ def world(platform):
                            json={"body": "Hello, how can I help?"})
         assert sent.status_code == 201, sent.text
 
+        def offer():
+            response = client.post("/api/orders/offers/", headers=seller.auth(), json={
+                "conversation_id": talk["id"], "buyer_id": buyer.id, "title": "Proofreading, two passes",
+                "price": "80.00", "currency": "USD", "delivery_days": 4, "revisions": 1, "expires_in_days": 3})
+            return response.json() if response.status_code == 201 else None
+
+        offered = wait_for(offer, what="conversation.started to reach the order service")
+        spare_offer = wait_for(offer, what="a second offer")
+
         def seller_notification():
             results = client.get("/api/notifications/", headers=seller.auth()).json().get("results")
             return results[0] if results else None
@@ -193,7 +208,8 @@ def world(platform):
                 "seller_username": seller.username, "seller_id": seller.id, "gig": gig["id"],
                 "spare_gig": spare_gig["id"], "unknown": str(uuid.uuid4()), "order": order.json()["id"],
                 "review": review.json()["id"], "reviewed_order": reviewed["id"],
-                "conversation": talk["id"], "message": sent.json()["id"],
+                "conversation": talk["id"], "message": sent.json()["id"], "offer": offered["id"],
+                "spare_offer": spare_offer["id"],
                 "notification": wait_for(seller_notification, what="a notification for the seller")["id"],
             },
         }

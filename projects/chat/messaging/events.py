@@ -34,3 +34,13 @@ def presence_changed(state: PresenceState) -> None:
         "user_id": str(state.user_id), "online": state.online, "at": iso_utc(state.changed_at),
         "revision": state.revision,
     }, aggregate_id=str(state.user_id))
+
+
+def conversation_started(*, conversation_id, participant_ids, gig_id, order_id, started_at) -> None:
+    """Who takes part: the order service accepts custom offers only between a conversation's two users.
+    Plain values, not the model: migration 0005 announces the conversations that existed before it."""
+    publish("conversation.started", {
+        "conversation_id": str(conversation_id), "participant_ids": [str(user_id) for user_id in participant_ids],
+        "gig_id": str(gig_id) if gig_id else None, "order_id": str(order_id) if order_id else None,
+        "started_at": iso_utc(started_at),
+    }, aggregate_id=str(conversation_id))

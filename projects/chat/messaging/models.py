@@ -47,6 +47,11 @@ class Conversation(models.Model):
         return high if str(user_id) == low else low
 
 
+class MessageKind(models.TextChoices):
+    TEXT = "text"
+    OFFER = "offer"  # a seller's custom offer, shown from the order service's offer.* events
+
+
 class Message(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
@@ -55,6 +60,11 @@ class Message(models.Model):
     body = models.TextField(max_length=5000)
     client_id = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # db_default: the send path inserts messages in plain SQL without naming these columns.
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.TEXT,
+                            db_default=MessageKind.TEXT)
+    offer_id = models.UUIDField(null=True, blank=True, unique=True, help_text="The offer an offer message shows.")
+    offer = models.JSONField(null=True, blank=True, help_text="The offer as its newest offer.* event told it.")
 
     class Meta:
         constraints = [

@@ -6,6 +6,8 @@ from rest_framework import serializers
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
 
+from .models import MessageKind
+
 
 class ConversationInput(InputSerializer):
     participant_id = serializers.UUIDField()
@@ -43,14 +45,40 @@ class ChatFileOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class OfferCardOutput(serializers.Serializer):
+    """A custom offer as the order service last told it (GET /api/orders/offers/<id>/ is the source)."""
+
+    id = serializers.UUIDField()
+    seller_id = serializers.UUIDField()
+    buyer_id = serializers.UUIDField()
+    gig_id = serializers.UUIDField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    price = serializers.CharField(help_text='A decimal string, "240.00".')
+    currency = serializers.CharField()
+    delivery_days = serializers.IntegerField()
+    revisions = serializers.JSONField(help_text='0 to 10, or "unlimited".')
+    status = serializers.ChoiceField(choices=("pending", "accepted", "declined", "withdrawn", "expired"))
+    expires_at = serializers.DateTimeField()
+    order_id = serializers.UUIDField(allow_null=True, help_text="The order placed when the buyer accepted it.")
+    created_at = serializers.DateTimeField()
+
+
 class MessageOutput(serializers.Serializer):
     id = serializers.UUIDField()
     conversation_id = serializers.UUIDField()
     sender_id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=MessageKind.choices, help_text="`text`, or `offer`: a seller's custom "
+                                                                         "offer, carried in `offer`.")
     body = serializers.CharField()
     client_id = serializers.CharField(allow_null=True)
     files = serializers.SerializerMethodField()
+    offer = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(OfferCardOutput(allow_null=True))
+    def get_offer(self, message) -> dict | None:
+        return message.offer
 
     @extend_schema_field(MessageFileOutput(many=True))
     def get_files(self, message) -> list[dict]:

@@ -23,7 +23,7 @@ from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.times import iso_utc
 
 from . import events, metrics, presence, realtime
-from .models import ChatFile, Conversation, Message, Person, PresenceState, ReadState
+from .models import ChatFile, Conversation, Message, MessageKind, Person, PresenceState, ReadState
 
 log = structlog.get_logger(__name__)
 MAX_FILES_PER_MESSAGE = 10
@@ -31,8 +31,8 @@ MAX_FILES_PER_MESSAGE = 10
 
 def message_frame_data(message: Message, files=()) -> dict:
     return {"id": str(message.id), "conversation_id": str(message.conversation_id), "sender_id": str(message.sender_id),
-            "body": message.body, "client_id": message.client_id, "files": [file_data(f) for f in files],
-            "created_at": iso_utc(message.created_at)}
+            "kind": message.kind, "body": message.body, "client_id": message.client_id,
+            "files": [file_data(f) for f in files], "offer": message.offer, "created_at": iso_utc(message.created_at)}
 
 
 def file_data(chat_file: ChatFile) -> dict:
@@ -118,6 +118,8 @@ def start_conversation(*, user_id, username: str, participant_id, gig_id=None, o
             conversation = Conversation.objects.create(user_low=low, user_high=high, gig_id=gig_id, order_id=order_id)
             ReadState.objects.bulk_create([ReadState(conversation=conversation, user_id=low),
                                            ReadState(conversation=conversation, user_id=high)])
+            events.conversation_started(conversation_id=conversation.pk, participant_ids=conversation.participants,
+                                        gig_id=gig_id, order_id=order_id, started_at=conversation.created_at)
         return conversation, True
     except IntegrityError:  # the other user opened it at the same moment
         return Conversation.objects.get(user_low=low, user_high=high), False
@@ -201,6 +203,54 @@ def _attach_files(message: Message, *, sender_id, file_ids: list[uuid.UUID]) -> 
         raise InvalidInput.on("file_ids", "Attach only files you uploaded to this conversation and have not sent yet.")
     files = {chat_file.pk: chat_file for chat_file in ChatFile.objects.filter(pk__in=file_ids)}
     return [files[file_id] for file_id in file_ids]
+
+
+# --- custom offers (offer.* events) -----------------------------------------------------------------
+
+OFFER_SHOWN = ("offer_id", "seller_id", "buyer_id", "gig_id", "title", "description", "price", "currency",
+               "delivery_days", "revisions", "status", "expires_at", "order_id", "created_at")
+
+
+def show_offer(*, data: dict) -> Message | None:
+    """Show an offer in its conversation as a message of kind ``offer`` from the seller, or move that
+    message's offer to its new status; both participants' sockets hear of it after the commit.
+
+    Every offer.* event carries the whole offer, so whichever arrives first makes the message, and a
+    later one changes it only from ``pending`` (an answered offer never goes back). The order service
+    checked the participants; they are checked again here, and an offer naming anyone else is logged
+    and not shown (a bug upstream must not put an offer into a stranger's conversation).
+    """
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().filter(pk=data["conversation_id"]).first()
+        if conversation is None or set(conversation.participants) != {data["seller_id"], data["buyer_id"]}:
+            log.warning("offer_not_shown_participants_mismatch", offer_id=data["offer_id"],
+                        conversation_id=data["conversation_id"], seller_id=data["seller_id"],
+                        buyer_id=data["buyer_id"])
+            return None
+        offer = {("id" if name == "offer_id" else name): data[name] for name in OFFER_SHOWN}
+        message = Message.objects.select_for_update().filter(offer_id=data["offer_id"]).first()
+        if message is None:
+            now = timezone.now()
+            conversation.message_count += 1
+            conversation.last_message_at = now
+            conversation.save(update_fields=["message_count", "last_message_at"])
+            message = Message.objects.create(
+                conversation=conversation, seq=conversation.message_count, sender_id=data["seller_id"],
+                kind=MessageKind.OFFER, offer_id=data["offer_id"], offer=offer, created_at=now,
+                body=f"Custom offer: {data['title']} — {data['price']} {data['currency']}, "
+                     f"{data['delivery_days']} day(s)")
+            ReadState.objects.filter(conversation=conversation, user_id=data["seller_id"],
+                                     last_read_seq__lt=message.seq).update(last_read_seq=message.seq)
+            frame_type = "message.new"
+        elif message.offer["status"] == "pending" and data["status"] != "pending":
+            message.offer = offer
+            message.save(update_fields=["offer"])
+            frame_type = "message.updated"
+        else:
+            return message  # an older word about the offer, arriving late
+        frame = {"type": frame_type, "message": message_frame_data(message)}
+        transaction.on_commit(lambda: realtime.push(conversation.participants, frame))
+    return message
 
 
 # --- attachments ---------------------------------------------------------------------------------

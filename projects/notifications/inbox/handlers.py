@@ -126,3 +126,28 @@ def payout_paid(event):
 @handles("payout.failed")
 def payout_failed(event):
     services.notify(event_id=event.id, drafts=kinds.payout_failed(event.data))
+
+
+@handles("offer.created")
+def offer_received(event):
+    services.notify(event_id=event.id, drafts=kinds.offer_received(event.data))
+
+
+@handles("offer.accepted")
+def offer_accepted(event):
+    services.notify(event_id=event.id, drafts=kinds.offer_accepted(event.data))
+
+
+@handles("offer.declined")
+def offer_declined(event):
+    services.notify(event_id=event.id, drafts=kinds.offer_declined(event.data))
+
+
+@handles("offer.withdrawn")
+def offer_withdrawn(event):
+    services.notify(event_id=event.id, drafts=kinds.offer_withdrawn(event.data))
+
+
+@handles("offer.expired")
+def offer_expired(event):
+    services.notify(event_id=event.id, drafts=kinds.offer_expired(event.data))

@@ -44,6 +44,8 @@ def resource(kind: str, data: dict) -> str:
         return MONEY_RESOURCES[kind]
     if "order_id" in data:
         return f"/api/orders/{data['order_id']}/"
+    if "offer_id" in data:
+        return f"/api/orders/offers/{data['offer_id']}/"
     if "conversation_id" in data:
         return f"/api/chat/conversations/{data['conversation_id']}/messages/"
     if kind == "review.created" and "buyer_id" in data:  # a seller's review of a buyer
@@ -146,6 +148,47 @@ def order_cancelled(data: dict) -> list[Draft]:
     return [Draft(user_id, "order.cancelled", f"Order cancelled: {data['title']}", body,
                   link(f"/orders/{data['order_id']}"), {**_order(data), "refunded": data["refunded"]})
             for user_id in (data["buyer_id"], data["seller_id"])]
+
+
+def _offer(data: dict) -> dict:
+    return {"offer_id": data["offer_id"], "conversation_id": data["conversation_id"], "title": data["title"],
+            "price": data["price"], "currency": data["currency"], "delivery_days": data["delivery_days"],
+            "expires_at": data["expires_at"]}
+
+
+def offer_received(data: dict) -> list[Draft]:
+    """offer.created, to the buyer: the chat shows the offer too, but the buyer may not be looking."""
+    return [Draft(data["buyer_id"], "offer.received", f"New custom offer: {data['title']}",
+                  f"A seller offers you “{data['title']}” for {data['price']} {data['currency']}, delivered "
+                  f"in {data['delivery_days']} day(s). Accept it before {data['expires_at'][:16].replace('T', ' ')} UTC.",
+                  link(f"/messages/{data['conversation_id']}"), _offer(data))]
+
+
+def offer_accepted(data: dict) -> list[Draft]:
+    return [Draft(data["seller_id"], "offer.accepted", f"Offer accepted: {data['title']}",
+                  "The buyer accepted your custom offer and the order is placed. Work starts once the payment is "
+                  "confirmed.", link(f"/orders/{data['order_id']}"), {**_offer(data), "order_id": data["order_id"]})]
+
+
+def offer_declined(data: dict) -> list[Draft]:
+    return [Draft(data["seller_id"], "offer.declined", f"Offer declined: {data['title']}",
+                  "The buyer declined your custom offer. You can talk it over in the conversation and make another.",
+                  link(f"/messages/{data['conversation_id']}"), _offer(data))]
+
+
+def offer_withdrawn(data: dict) -> list[Draft]:
+    return [Draft(data["buyer_id"], "offer.withdrawn", f"Offer withdrawn: {data['title']}",
+                  "The seller withdrew the custom offer; it can no longer be accepted.",
+                  link(f"/messages/{data['conversation_id']}"), _offer(data))]
+
+
+def offer_expired(data: dict) -> list[Draft]:
+    """To both: the seller may make it again, the buyer learns it can no longer be accepted."""
+    return [Draft(user_id, "offer.expired", f"Offer expired: {data['title']}", body,
+                  link(f"/messages/{data['conversation_id']}"), _offer(data))
+            for user_id, body in (
+                (data["seller_id"], "The buyer did not answer your custom offer in time. You can make it again."),
+                (data["buyer_id"], "The custom offer expired before you answered; ask the seller for a new one."))]
 
 
 def _payment(data: dict) -> dict:

@@ -28,6 +28,11 @@ MARKETPLACE_PERIODIC_TASKS = {
         "task": "orders.tasks.auto_complete_delivered_orders",
         "every_seconds": _env.int("MARKETPLACE_ORDER_AUTOCOMPLETE_CHECK_SECONDS", default=300),
     },
+    # A pending custom offer past its expires_at becomes expired (an accept after it is refused anyway).
+    "expire-offers": {
+        "task": "orders.tasks.expire_offers",
+        "every_seconds": _env.int("MARKETPLACE_OFFER_EXPIRY_CHECK_SECONDS", default=60),
+    },
     # Idempotency-Key answers (POST /api/orders/) are kept 24 hours.
     "purge-expired-idempotency-keys": {
         "task": "marketplace_libs.idempotency.tasks.purge_expired_keys",

@@ -8,7 +8,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace_libs.authentication import require_verified_email
+from marketplace_libs.authentication import HasRole, require_verified_email
 from marketplace_libs.errors import NotFound
 from marketplace_libs.files.uploads import receive_file
 from marketplace_libs.idempotency import HEADER as IDEMPOTENCY_KEY, idempotent
@@ -16,10 +16,11 @@ from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
 from marketplace_libs.pagination import StandardPagination
 
-from . import disputes, extensions, selectors, services
+from . import disputes, extensions, offers, selectors, services
 from .serializers import (
     CancelInput, DeliverInput, DisputeInput, DisputeOutput, ExtensionInput, ExtensionOutput, MessageInput,
-    OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput, PlaceOrderInput,
+    OfferInput, OfferListParams, OfferOutput, OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput,
+    PlaceOrderInput,
 )
 
 
@@ -207,3 +208,86 @@ class DisputeView(APIView):
         dispute = disputes.open_dispute(order_id=order_id, user_id=request.user.id,
                                         **validated_input(DisputeInput, request))
         return Response(DisputeOutput(dispute).data, status=status.HTTP_201_CREATED)
+
+
+# --- custom offers ---------------------------------------------------------------------------------
+
+OFFER_WRONG_STATE = (409, "The offer is no longer pending: accepted, declined, withdrawn or expired (an offer past "
+                          "`expires_at` is expired even before the scheduler marks it).")
+
+
+class OffersView(APIView):
+    pagination_class = StandardPagination
+
+    def get_permissions(self):
+        return super().get_permissions() if self.request.method == "GET" else [HasRole.named("seller")()]
+
+    @extend_schema(summary="The caller's custom offers, received (buyer) and made (seller), newest first",
+                   parameters=[OfferListParams], responses={200: OfferOutput(many=True)})
+    def get(self, request):
+        params = OfferListParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        found = selectors.offers_of(request.user.id, **params.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(found, request, view=self)
+        return paginator.get_paginated_response(OfferOutput(page, many=True).data)
+
+    @extend_schema(summary="Make a custom offer to the other participant of a chat conversation (sellers)",
+                   request=OfferInput, responses={201: OfferOutput},
+                   description="The offer appears in the conversation as a message of kind `offer`. It is sold "
+                               "under one of the seller's gigs on sale (`gig_id`, else the conversation's gig, else "
+                               "the seller's most recently updated one). Accepting it places an order at its terms.",
+                   examples=[OpenApiExample("A logo and cards", request_only=True, value={
+                       "conversation_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                       "buyer_id": "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e", "title": "Logo and business cards",
+                       "description": "Three concepts, then cards in the chosen one.", "price": "240.00",
+                       "currency": "USD", "delivery_days": 6, "revisions": 2, "expires_in_days": 7})])
+    @problem_answers((403, "Not a seller (`role_missing`), or the email address is not confirmed (`email_unverified`)."),
+                     (404, "The caller takes no part in the conversation."),
+                     (409, "`conversation_pending` (with `Retry-After`): the order service has not heard of the "
+                           "conversation yet; one started in the last seconds takes offers shortly."))
+    def post(self, request):
+        require_verified_email(request.user)
+        offer = offers.make_offer(seller_id=request.user.id, **validated_input(OfferInput, request))
+        return Response(OfferOutput(offer).data, status=status.HTTP_201_CREATED)
+
+
+class OfferView(APIView):
+    @extend_schema(summary="One of the caller's custom offers", responses={200: OfferOutput})
+    def get(self, request, offer_id):
+        offer = selectors.offer_for_party(offer_id, request.user.id)
+        if offer is None:
+            raise NotFound("No such offer.")
+        return Response(OfferOutput(offer).data)
+
+
+class AcceptOfferView(APIView):
+    @extend_schema(summary="Accept a custom offer: the order is placed at its terms (the buyer)", request=None,
+                   responses={201: OrderOutput},
+                   parameters=[OpenApiParameter(
+                       IDEMPOTENCY_KEY, location=OpenApiParameter.HEADER, required=False,
+                       description="Retry safely: the same key answers the first answer again (one order).")],
+                   description="The new order is `pending_payment`, with the offer's price, days and revisions and "
+                               "the usual service fee; pay its `total` through `POST /api/payments/checkout`.")
+    @problem_answers((400, "A malformed Idempotency-Key."), (403, "Only the buyer accepts; `email_unverified`."),
+                     OFFER_WRONG_STATE)
+    @idempotent
+    def post(self, request, offer_id):
+        require_verified_email(request.user)
+        _offer, order = offers.accept_offer(offer_id=offer_id, user_id=request.user.id)
+        return Response(_render(request, order), status=status.HTTP_201_CREATED)
+
+
+class DeclineOfferView(APIView):
+    @extend_schema(summary="Decline a custom offer (the buyer)", request=None, responses={200: OfferOutput})
+    @problem_answers((403, "Only the buyer declines."), OFFER_WRONG_STATE)
+    def post(self, request, offer_id):
+        return Response(OfferOutput(offers.decline_offer(offer_id=offer_id, user_id=request.user.id)).data)
+
+
+class WithdrawOfferView(APIView):
+    @extend_schema(summary="Withdraw a custom offer before the buyer answers (the seller)", request=None,
+                   responses={200: OfferOutput})
+    @problem_answers((403, "Only the seller withdraws."), OFFER_WRONG_STATE)
+    def post(self, request, offer_id):
+        return Response(OfferOutput(offers.withdraw_offer(offer_id=offer_id, user_id=request.user.id)).data)

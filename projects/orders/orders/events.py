@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.times import iso_utc
 
-from .models import UNLIMITED, Dispute, Extension, Order
+from .models import UNLIMITED, Dispute, Extension, Offer, Order
 
 
 def order_placed(order: Order) -> None:
@@ -75,6 +75,45 @@ def order_dispute_opened(order: Order, dispute: Dispute) -> None:
         **_card(order), "dispute_id": str(dispute.pk), "opened_by": str(dispute.opened_by),
         "reason": dispute.reason, "opened_at": iso_utc(dispute.created_at),
     }, aggregate_id=str(order.pk))
+
+
+# Each offer.* event carries the whole offer in its new status, so the chat service can show it from any
+# one of them, in whatever order they arrive; the answers add when they happened.
+
+def offer_created(offer: Offer) -> None:
+    publish("offer.created", offer_card(offer), aggregate_id=str(offer.pk))
+
+
+def offer_accepted(offer: Offer) -> None:
+    """Beside the order's own order.placed, in the same transaction."""
+    publish("offer.accepted", {**offer_card(offer), "accepted_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_declined(offer: Offer) -> None:
+    publish("offer.declined", {**offer_card(offer), "declined_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_withdrawn(offer: Offer) -> None:
+    publish("offer.withdrawn", {**offer_card(offer), "withdrawn_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_expired(offer: Offer) -> None:
+    publish("offer.expired", {**offer_card(offer), "expired_at": iso_utc(offer.answered_at)},
+            aggregate_id=str(offer.pk))
+
+
+def offer_card(offer: Offer) -> dict:
+    return {
+        "offer_id": str(offer.pk), "conversation_id": str(offer.conversation_id), "seller_id": str(offer.seller_id),
+        "buyer_id": str(offer.buyer_id), "gig_id": str(offer.gig_id), "title": offer.title,
+        "description": offer.description, "price": _amount(offer.price), "currency": offer.currency,
+        "delivery_days": offer.delivery_days, "revisions": UNLIMITED if offer.revisions is None else offer.revisions,
+        "status": offer.status, "expires_at": iso_utc(offer.expires_at), "created_at": iso_utc(offer.created_at),
+        "order_id": str(offer.order_id) if offer.order_id else None,
+    }
 
 
 def _card(order: Order) -> dict:

@@ -1,11 +1,12 @@
 """What the order service does with others' events: the gigs it sells (gig.*), and the payments of its
-orders (payment.*), which move them."""
+orders (payment.*), which move them, and who takes part in which conversation (conversation.started), for
+custom offers."""
 
 from decimal import Decimal
 
 from marketplace_libs.events.registry import handles
 
-from . import services
+from . import offers, services
 
 
 @handles("gig.created")
@@ -41,3 +42,10 @@ def record_refund(event):
                                      refunded_total=Decimal(data["refunded_total"]),
                                      payment_amount=Decimal(data["payment_amount"]), currency=data["currency"],
                                      buyer_id=data["buyer_id"])
+
+
+@handles("conversation.started")
+def keep_conversation(event):
+    data = event.data
+    offers.record_conversation(conversation_id=data["conversation_id"], participant_ids=data["participant_ids"],
+                               gig_id=data["gig_id"], started_at=data["started_at"])

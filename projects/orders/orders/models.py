@@ -227,3 +227,71 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute of {self.order_id} ({self.status})"
+
+
+class Conversation(models.Model):
+    """Who takes part in a chat conversation (``conversation.started``): an offer is made in one, between
+    its two participants. The chat service owns conversations; this is its copy of the pair."""
+
+    conversation_id = models.UUIDField(primary_key=True)
+    user_low = models.UUIDField(help_text="The smaller participant id.")
+    user_high = models.UUIDField()
+    gig_id = models.UUIDField(null=True, blank=True, help_text="The gig the conversation began about, if any.")
+    started_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user_low", "user_high"], name="conversation_pair_idx")]
+
+    @property
+    def participants(self) -> set[str]:
+        return {str(self.user_low), str(self.user_high)}
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Offer(models.Model):
+    """A seller's custom offer to a buyer in their conversation: a proposed order, sold under one of the
+    seller's gigs. Accepting it places the order at its terms (docs/orders.md, "Custom offers")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation_id = models.UUIDField()
+    seller_id = models.UUIDField()
+    buyer_id = models.UUIDField()
+    gig_id = models.UUIDField(help_text="The seller's gig the order is sold under (its reviews and sales count).")
+    title = models.CharField(max_length=100)
+    description = models.TextField(max_length=5000, blank=True)
+    price = models.DecimalField(max_digits=9, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    delivery_days = models.PositiveSmallIntegerField()
+    revisions = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty means unlimited.")
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.PENDING)
+    expires_at = models.DateTimeField()
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="offer")
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True, help_text="Accepted, declined, withdrawn or expired.")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            models.Index(fields=["buyer_id", "-created_at"], name="offer_buyer_idx"),
+            models.Index(fields=["seller_id", "-created_at"], name="offer_seller_idx"),
+            models.Index(fields=["expires_at"], name="offer_pending_expiry_idx", condition=models.Q(status="pending")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(condition=models.Q(delivery_days__gte=1), name="offer_delivery_days_positive"),
+            models.CheckConstraint(condition=~models.Q(seller_id=models.F("buyer_id")), name="offer_not_to_oneself"),
+            # An accepted offer has its order, and only an accepted one.
+            models.CheckConstraint(condition=models.Q(status="accepted", order__isnull=False)
+                                   | (~models.Q(status="accepted") & models.Q(order__isnull=True)),
+                                   name="offer_order_iff_accepted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Order, OrderFile
+from .models import Offer, Order, OrderFile
 
 # What one order is rendered with: its timeline (each delivery with its files) and its files.
 ORDER_DETAIL = ("timeline", "timeline__files", "files")
@@ -40,3 +40,19 @@ def files_for(order: Order, user_id) -> list[OrderFile]:
 def file_for(order: Order, file_id, user_id) -> OrderFile | None:
     order_file = OrderFile.objects.filter(order=order, pk=file_id).select_related("order").first()
     return order_file if order_file is not None and order_file.visible_to(user_id) else None
+
+
+def offers_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Offer]:
+    if role == "buyer":
+        offers = Offer.objects.filter(buyer_id=user_id)
+    elif role == "seller":
+        offers = Offer.objects.filter(seller_id=user_id)
+    else:
+        offers = Offer.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id))
+    if status:
+        offers = offers.filter(status=status)
+    return offers.order_by("-created_at", "id")
+
+
+def offer_for_party(offer_id, user_id) -> Offer | None:
+    return Offer.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id), pk=offer_id).first()

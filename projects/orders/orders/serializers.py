@@ -1,14 +1,18 @@
 """Input and output shapes of the order API."""
 
+from decimal import Decimal
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace_libs.fields import StrictCharField
+from marketplace_libs.fields import MoneyField, StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.reference import SUPPORTED_CURRENCIES
 
-from .models import DisputeStatus, ExtensionStatus, OrderStatus, PaymentStatus
+from .models import UNLIMITED, DisputeStatus, ExtensionStatus, OfferStatus, OrderStatus, PaymentStatus
 
-TIERS = ("basic", "standard", "premium")
+TIERS = ("basic", "standard", "premium")  # "custom": an accepted offer's order (orders/offers.py)
 
 
 class PlaceOrderInput(InputSerializer):
@@ -177,3 +181,76 @@ class OrderOutput(OrderSummaryOutput):
     def get_dispute(self, order):
         dispute = getattr(order, "dispute", None)
         return None if dispute is None else DisputeOutput(dispute).data
+
+
+# --- custom offers ---------------------------------------------------------------------------------
+
+OFFER_PRICE_MAX = Decimal("50000.00")  # the gigs' highest package price
+OFFER_DELIVERY_DAYS_MAX = 90
+OFFER_REVISIONS_MAX = 10
+OFFER_EXPIRY_DAYS = (1, 14)
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0, "maximum": 10},
+                              {"type": "string", "enum": ["unlimited"]}]})
+class RevisionsField(serializers.Field):
+    """0 to 10 revisions, or "unlimited" (stored as NULL), as a gig's packages."""
+
+    default_error_messages = {"invalid": f"A whole number from 0 to {OFFER_REVISIONS_MAX}, or \"{UNLIMITED}\"."}
+
+    def to_internal_value(self, data):
+        if data == UNLIMITED:
+            return None
+        if isinstance(data, bool) or not isinstance(data, int) or not 0 <= data <= OFFER_REVISIONS_MAX:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return UNLIMITED if value is None else value
+
+
+class OfferInput(InputSerializer):
+    conversation_id = serializers.UUIDField(help_text="The chat conversation of the seller and the buyer.")
+    buyer_id = serializers.UUIDField(help_text="The other participant of the conversation.")
+    gig_id = serializers.UUIDField(required=False, help_text="The seller's gig the order is sold under; by default "
+                                                             "the conversation's gig, else the seller's latest.")
+    title = StrictCharField(min_length=1, max_length=100)
+    description = StrictCharField(max_length=5000, allow_blank=True, required=False, default="")
+    price = MoneyField(max_digits=9, min_value=Decimal("0.01"), max_value=OFFER_PRICE_MAX,
+                       help_text='A decimal string such as "240.00"; a JSON number is refused.')
+    currency = serializers.ChoiceField(choices=SUPPORTED_CURRENCIES, help_text="One the marketplace sells in.")
+    delivery_days = serializers.IntegerField(min_value=1, max_value=OFFER_DELIVERY_DAYS_MAX)
+    revisions = RevisionsField(required=False, default=0)
+    expires_in_days = serializers.IntegerField(min_value=OFFER_EXPIRY_DAYS[0], max_value=OFFER_EXPIRY_DAYS[1])
+
+
+class OfferListParams(serializers.Serializer):
+    role = serializers.ChoiceField(choices=("buyer", "seller"), required=False,
+                                   help_text="Only the offers the caller received (buyer) or made (seller).")
+    status = serializers.ChoiceField(choices=OfferStatus.choices, required=False, help_text="Only this status.")
+
+
+class OfferOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    seller_id = serializers.UUIDField()
+    buyer_id = serializers.UUIDField()
+    conversation_id = serializers.UUIDField()
+    gig_id = serializers.UUIDField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    price = money_field("The order's price if accepted (the buyer pays it plus the service fee).")
+    currency = serializers.CharField()
+    delivery_days = serializers.IntegerField()
+    revisions = RevisionsField()
+    status = serializers.SerializerMethodField(help_text="pending, accepted, declined, withdrawn or expired (a "
+                                                         "pending offer past expires_at is expired).")
+    expires_at = serializers.DateTimeField()
+    order_id = serializers.UUIDField(allow_null=True, help_text="The order placed when it was accepted.")
+    created_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=OfferStatus.choices))
+    def get_status(self, offer) -> str:
+        if offer.status == OfferStatus.PENDING and offer.expires_at <= timezone.now():
+            return OfferStatus.EXPIRED  # the scheduler marks it within a minute; the answer need not wait
+        return offer.status

@@ -5,6 +5,11 @@ from . import api
 urlpatterns = [
     path("", api.OrdersView.as_view(), name="orders"),
     path("<uuid:order_id>/", api.OrderView.as_view(), name="order"),
+    path("offers/", api.OffersView.as_view(), name="offers"),
+    path("offers/<uuid:offer_id>/", api.OfferView.as_view(), name="offer"),
+    path("offers/<uuid:offer_id>/accept", api.AcceptOfferView.as_view(), name="accept-offer"),
+    path("offers/<uuid:offer_id>/decline", api.DeclineOfferView.as_view(), name="decline-offer"),
+    path("offers/<uuid:offer_id>/withdraw", api.WithdrawOfferView.as_view(), name="withdraw-offer"),
     path("<uuid:order_id>/deliver", api.DeliverView.as_view(), name="deliver"),
     path("<uuid:order_id>/request-revision", api.RequestRevisionView.as_view(), name="request-revision"),
     path("<uuid:order_id>/accept", api.AcceptView.as_view(), name="accept"),
