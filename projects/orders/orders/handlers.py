@@ -1,5 +1,5 @@
-"""What the order service does with others' events: the gigs it sells (gig.*), and the payments of its
-orders (payment.*), which move them."""
+"""What the order service does with others' events: the gigs it sells (gig.*), the payments of its
+orders (payment.*), which move them, and which parties have reviewed them (review.*)."""
 
 from decimal import Decimal
 
@@ -41,3 +41,18 @@ def record_refund(event):
                                      refunded_total=Decimal(data["refunded_total"]),
                                      payment_amount=Decimal(data["payment_amount"]), currency=data["currency"],
                                      buyer_id=data["buyer_id"])
+
+
+@handles("review.submitted")
+def note_submitted_review(event):
+    data = event.data
+    services.record_review_submitted(order_id=data["order_id"], direction=data["direction"],
+                                     submitted_at=data["submitted_at"])
+
+
+@handles("review.published")
+def note_published_reviews(event):
+    # Published implies submitted: this covers reviews written before review.submitted existed.
+    for review in event.data["reviews"]:
+        services.record_review_submitted(order_id=event.data["order_id"], direction=review["direction"],
+                                         submitted_at=review["created_at"])

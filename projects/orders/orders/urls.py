@@ -4,6 +4,7 @@ from . import api
 
 urlpatterns = [
     path("", api.OrdersView.as_view(), name="orders"),
+    path("summary", api.SummaryView.as_view(), name="summary"),
     path("<uuid:order_id>/", api.OrderView.as_view(), name="order"),
     path("<uuid:order_id>/deliver", api.DeliverView.as_view(), name="deliver"),
     path("<uuid:order_id>/request-revision", api.RequestRevisionView.as_view(), name="request-revision"),
