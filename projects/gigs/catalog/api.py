@@ -19,7 +19,7 @@ from . import search, selectors, services
 from .models import Gig, GigStatus
 from .pagination import GigPage
 from .serializers import (
-    CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SearchParams,
+    CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SavedGigOutput, SearchParams,
 )
 
 
@@ -203,10 +203,10 @@ class FavouritesView(APIView):
 
     @extend_schema(summary="The gigs the caller saved, newest saved first",
                    description="Gigs the caller may still see (a deleted gig drops out of the list).",
-                   responses={200: GigSummaryOutput(many=True)})
+                   responses={200: SavedGigOutput(many=True)})
     def get(self, request):
         paginator = self.pagination_class()
-        page = [favourite.gig for favourite in paginator.paginate_queryset(
-            selectors.favourites_of(request.user.id), request, view=self)]
-        rendered = GigSummaryOutput(page, many=True, context=_context(request, page)).data
+        page = selectors.saved_gigs(paginator.paginate_queryset(selectors.favourites_of(request.user.id), request,
+                                                                view=self))
+        rendered = SavedGigOutput(page, many=True, context=_context(request, page)).data
         return paginator.get_paginated_response(rendered)

@@ -76,3 +76,12 @@ def favourites_of(user_id) -> QuerySet[Favourite]:
             .select_related("gig__seller", "gig__category")
             .prefetch_related("gig__tags", "gig__images", "gig__packages")
             .order_by("-created_at", "-id"))
+
+
+def saved_gigs(favourites) -> list[Gig]:
+    """The gigs of a page of ``favourites_of``, each with ``saved_at``."""
+    gigs = []
+    for favourite in favourites:
+        favourite.gig.saved_at = favourite.created_at
+        gigs.append(favourite.gig)
+    return gigs

@@ -211,6 +211,12 @@ class GigSummaryOutput(serializers.Serializer):
 
 
 
+class SavedGigOutput(GigSummaryOutput):
+    """A gig in the caller's favourites (its own name in the schema: the page has no facets)."""
+
+    saved_at = serializers.DateTimeField(help_text="When the caller saved it.")
+
+
 class GigOutput(GigSummaryOutput):
     """One gig, with its description."""
 

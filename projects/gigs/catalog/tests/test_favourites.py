@@ -116,6 +116,7 @@ def test_the_list_is_the_callers_saved_gigs_newest_saved_first_in_pages(caller, 
     assert page["count"] == 3 and [gig["id"] for gig in page["results"]] == [gigs[1]["id"]]
     listed = buyer.client.get(f"{GIGS}/favourites/").json()["results"]
     assert all(gig["is_favourite"] is True for gig in listed)
+    assert [gig["saved_at"] for gig in listed] == sorted((gig["saved_at"] for gig in listed), reverse=True)
     assert [gig["favourites_count"] for gig in listed] == [1, 2, 1]
     assert saved_titles(other) == [gigs[0]["id"]]
     problem(buyer.client.get(f"{GIGS}/favourites/", {"page": 9}), 404)
