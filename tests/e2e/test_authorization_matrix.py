@@ -75,10 +75,15 @@ GET     /api/gigs/{gig}/                                      200  200   200    
 PATCH   /api/gigs/{gig}/                                      401  403   200    403   403    -
 POST    /api/gigs/{gig}/images/                               401  403   400    403   403    -
 DELETE  /api/gigs/{gig}/images/{unknown}/                     401  403   404    403   403    -
+GET     /api/gigs/favourites/                                 401  200   200    200   200    -
+PUT     /api/gigs/{gig}/favourite                             401  204   204    204   204    -
+DELETE  /api/gigs/{gig}/favourite                             401  204   204    204   204    -
+PUT     /api/gigs/{unknown}/favourite                         401  404   404    404   404    -
 DELETE  /api/gigs/{spare_gig}/                                401  403   204    403   403    -
 
 GET     /api/orders/                                          401  200   200    200   200    -
 POST    /api/orders/                                          401  400   400    400   400    -
+GET     /api/orders/summary                                   401  200   200    200   200    -
 GET     /api/orders/{order}/                                  401  200   200    404   404    -
 POST    /api/orders/{order}/deliver                           401  403   409    404   404    message
 POST    /api/orders/{order}/request-revision                  401  409   403    404   404    message

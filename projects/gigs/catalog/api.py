@@ -13,17 +13,26 @@ from marketplace_libs.authentication import HasRole, require_verified_email
 from marketplace_libs.errors import Forbidden, InvalidInput, NotFound
 from marketplace_libs.inputs import validated_input
 from marketplace_libs.openapi import problem_answers
+from marketplace_libs.pagination import StandardPagination
 
 from . import search, selectors, services
 from .models import Gig, GigStatus
 from .pagination import GigPage
 from .serializers import (
-    CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SearchParams,
+    CategoryOutput, GigInput, GigOutput, GigSummaryOutput, ImageOutput, SavedGigOutput, SearchParams,
 )
 
 
 def _viewer_id(request):
     return request.user.id if request.user and request.user.is_authenticated else None
+
+
+def _context(request, gigs) -> dict:
+    """The serializers' context for ``gigs``: the request, and which of them the caller saved (None without
+    a caller), read in one query for the whole page rather than per gig."""
+    viewer = _viewer_id(request)
+    favourite_ids = None if viewer is None else selectors.favourite_ids_among(viewer, [gig.pk for gig in gigs])
+    return {"request": request, "favourite_ids": favourite_ids}
 
 
 def _gig_query(request) -> search.GigQuery:
@@ -78,7 +87,8 @@ class GigsView(APIView):
         results, facets = search.search(_gig_query(request))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(results, request, view=self)
-        response = paginator.get_paginated_response(GigSummaryOutput(page, many=True, context={"request": request}).data)
+        rendered = GigSummaryOutput(page, many=True, context=_context(request, page)).data
+        response = paginator.get_paginated_response(rendered)
         response.data["facets"] = facets().as_dict()
         return response
 
@@ -97,7 +107,8 @@ class GigsView(APIView):
 
 
 def _render(request, gig_id, *, viewer_id) -> dict:
-    return GigOutput(selectors.visible_gig(gig_id, viewer_id=viewer_id), context={"request": request}).data
+    gig = selectors.visible_gig(gig_id, viewer_id=viewer_id)
+    return GigOutput(gig, context=_context(request, [gig])).data
 
 
 def _own_gig(request, gig_id) -> Gig:
@@ -123,7 +134,7 @@ class GigDetailView(APIView):
         gig = selectors.visible_gig(gig_id, viewer_id=_viewer_id(request))
         if gig is None:
             raise NotFound("No such gig.")
-        return Response(GigOutput(gig, context={"request": request}).data)
+        return Response(GigOutput(gig, context=_context(request, [gig])).data)
 
     @extend_schema(summary="Change a gig (its seller)",
                    description="Only the fields sent change; `packages`, when sent, replace all of them.",
@@ -169,3 +180,33 @@ class GigImageView(APIView):
     def delete(self, request, gig_id, image_id):
         services.delete_image(gig=_own_gig(request, gig_id), image_id=image_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FavouriteView(APIView):
+    @extend_schema(summary="Save a gig to the caller's favourites", request=None,
+                   responses={204: OpenApiResponse(description="Saved (or saved already: nothing changes)")})
+    @problem_answers((404, "No such gig, or not one anyone may see (a draft, a deleted gig)."))
+    def put(self, request, gig_id):
+        services.save_favourite(user_id=request.user.id, gig_id=gig_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Remove a gig from the caller's favourites",
+                   responses={204: OpenApiResponse(description="Removed (or not saved: nothing changes)")})
+    @problem_answers((404, "No such gig (a gig the caller saved can always be removed)."))
+    def delete(self, request, gig_id):
+        services.remove_favourite(user_id=request.user.id, gig_id=gig_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FavouritesView(APIView):
+    pagination_class = StandardPagination
+
+    @extend_schema(summary="The gigs the caller saved, newest saved first",
+                   description="Gigs the caller may still see (a deleted gig drops out of the list).",
+                   responses={200: SavedGigOutput(many=True)})
+    def get(self, request):
+        paginator = self.pagination_class()
+        page = selectors.saved_gigs(paginator.paginate_queryset(selectors.favourites_of(request.user.id), request,
+                                                                view=self))
+        rendered = SavedGigOutput(page, many=True, context=_context(request, page)).data
+        return paginator.get_paginated_response(rendered)

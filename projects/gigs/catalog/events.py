@@ -27,6 +27,23 @@ def gig_deleted(gig: Gig) -> None:
                             "deleted_at": iso_utc(timezone.now())}, aggregate_id=str(gig.pk))
 
 
+# Savers per gig.price_dropped: one outbox row stays small, and a notification worker handles a part in one go.
+PRICE_DROP_USERS_PER_EVENT = 500
+
+
+def gig_price_dropped(gig: Gig, *, old_price, user_ids: list[str]) -> None:
+    """One event per ``PRICE_DROP_USERS_PER_EVENT`` savers (the schema's ``maxItems``), each complete by itself."""
+    chunks = [user_ids[start:start + PRICE_DROP_USERS_PER_EVENT]
+              for start in range(0, len(user_ids), PRICE_DROP_USERS_PER_EVENT)]
+    dropped_at = iso_utc(timezone.now())
+    for part, chunk in enumerate(chunks, start=1):
+        publish("gig.price_dropped", {
+            "gig_id": str(gig.pk), "seller_id": str(gig.seller_id), "title": gig.title,
+            "old_price": f"{old_price:.2f}", "new_price": f"{gig.price_from:.2f}", "currency": gig.currency,
+            "user_ids": chunk, "part": part, "parts": len(chunks), "dropped_at": dropped_at,
+        }, aggregate_id=str(gig.pk))
+
+
 def _gig_data(gig: Gig) -> dict:
     """What the order service sells from: the gig as it is now, every package with its terms."""
     packages = sorted(gig.packages.all(), key=lambda package: TIER_ORDER[package.tier])

@@ -65,6 +65,9 @@ class Gig(models.Model):
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     orders_count = models.PositiveIntegerField(default=0)
+    # Kept by services.save_favourite/remove_favourite, moved only by a row really inserted or deleted.
+    # db_default: rows written by code that predates the column still get a count.
+    favourites_count = models.PositiveIntegerField(default=0, db_default=0)
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,6 +131,18 @@ class GigImage(models.Model):
 
     class Meta:
         ordering = ["position", "created_at"]
+
+
+class Favourite(models.Model):
+    """A user saved a gig (``PUT /api/gigs/<id>/favourite``): once per user and gig."""
+
+    user_id = models.UUIDField()
+    gig = models.ForeignKey(Gig, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "gig"], name="favourite_once_per_user")]
+        indexes = [models.Index(fields=["user_id", "-created_at", "-id"], name="favourite_user_recent_idx")]
 
 
 class GigRating(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from marketplace_libs.errors import InvalidInput
 
-from .models import Category, Gig, GigStatus, Seller
+from .models import Category, Favourite, Gig, GigStatus, Seller
 
 
 def categories() -> QuerySet[Category]:
@@ -46,14 +46,42 @@ def gigs_with_details() -> QuerySet[Gig]:
         "tags", "images", "packages")
 
 
-def visible_gig(gig_id, *, viewer_id=None) -> Gig | None:
-    """A gig as ``viewer_id`` may see it: active and paused ones to anyone, drafts to their seller only;
-    deleted ones to nobody. None means 404 (never reveal that someone else's draft exists)."""
-    visible = Q(status__in=[GigStatus.ACTIVE, GigStatus.PAUSED])
+def _visible_to(viewer_id, prefix: str = "") -> Q:
+    """Active and paused gigs to anyone, drafts to their seller only, deleted ones to nobody."""
+    visible = Q(**{f"{prefix}status__in": [GigStatus.ACTIVE, GigStatus.PAUSED]})
     if viewer_id is not None:
-        visible |= Q(seller_id=viewer_id)
-    return gigs_with_details().filter(visible, pk=gig_id, deleted_at__isnull=True).first()
+        visible |= Q(**{f"{prefix}seller_id": viewer_id})
+    return visible & Q(**{f"{prefix}deleted_at__isnull": True})
+
+
+def visible_gig(gig_id, *, viewer_id=None) -> Gig | None:
+    """A gig as ``viewer_id`` may see it; None means 404 (never reveal that someone else's draft exists)."""
+    return gigs_with_details().filter(_visible_to(viewer_id), pk=gig_id).first()
 
 
 def owned_gig(gig_id, *, seller_id) -> Gig | None:
     return gigs_with_details().filter(pk=gig_id, seller_id=seller_id, deleted_at__isnull=True).first()
+
+
+def favourite_ids_among(user_id, gig_ids) -> set:
+    """Which of ``gig_ids`` (a page's) ``user_id`` has saved: one query per page, none without a user."""
+    if user_id is None or not gig_ids:
+        return set()
+    return set(Favourite.objects.filter(user_id=user_id, gig_id__in=list(gig_ids)).values_list("gig_id", flat=True))
+
+
+def favourites_of(user_id) -> QuerySet[Favourite]:
+    """The gigs ``user_id`` saved that they may still see, newest saved first, each with its gig's details."""
+    return (Favourite.objects.filter(_visible_to(user_id, prefix="gig__"), user_id=user_id)
+            .select_related("gig__seller", "gig__category")
+            .prefetch_related("gig__tags", "gig__images", "gig__packages")
+            .order_by("-created_at", "-id"))
+
+
+def saved_gigs(favourites) -> list[Gig]:
+    """The gigs of a page of ``favourites_of``, each with ``saved_at``."""
+    gigs = []
+    for favourite in favourites:
+        favourite.gig.saved_at = favourite.created_at
+        gigs.append(favourite.gig)
+    return gigs

@@ -187,6 +187,9 @@ class GigSummaryOutput(serializers.Serializer):
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     rating_count = serializers.IntegerField()
     orders_count = serializers.IntegerField()
+    favourites_count = serializers.IntegerField(help_text="How many users have saved the gig.")
+    is_favourite = serializers.SerializerMethodField(
+        help_text="Whether the caller has saved the gig; null without a token.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -201,6 +204,19 @@ class GigSummaryOutput(serializers.Serializer):
     @extend_schema_field(ImageOutput(many=True))
     def get_images(self, gig) -> list[dict]:
         return ImageOutput(gig.images.all(), many=True, context=self.context).data
+
+    @extend_schema_field({"type": "boolean", "nullable": True})
+    def get_is_favourite(self, gig) -> bool | None:
+        # The view reads the caller's favourites among the page's gigs once (favourite_context), not per gig.
+        favourite_ids = self.context.get("favourite_ids")
+        return None if favourite_ids is None else gig.pk in favourite_ids
+
+
+
+class SavedGigOutput(GigSummaryOutput):
+    """A gig in the caller's favourites (its own name in the schema: the page has no facets)."""
+
+    saved_at = serializers.DateTimeField(help_text="When the caller saved it.")
 
 
 class GigOutput(GigSummaryOutput):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import structlog
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
@@ -20,7 +20,7 @@ from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from . import events, rules, search
-from .models import Category, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
+from .models import Category, Favourite, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +65,7 @@ def update_gig(*, gig: Gig, packages: list[dict] | None = None, tags: list[str] 
         gig = Gig.objects.select_for_update().get(pk=gig.pk)
         if gig.paused_by_staff and changes.get("status") == GigStatus.ACTIVE:
             raise Conflict("Staff paused this gig; contact support to have it reviewed.")
+        before = (gig.price_from, gig.currency)
         for field, value in changes.items():
             setattr(gig, field, value)
         if packages is not None:
@@ -76,6 +77,7 @@ def update_gig(*, gig: Gig, packages: list[dict] | None = None, tags: list[str] 
         if tags is not None:
             _replace_tags(gig, tags)
         _after_change(gig, events.gig_updated)
+        _tell_savers_of_a_drop(gig, old_price=before[0], old_currency=before[1])
     return gig
 
 
@@ -87,6 +89,18 @@ def delete_gig(*, gig: Gig) -> None:
         if updated:
             events.gig_deleted(gig)
             search.gigs_changed([gig.pk])
+
+
+def _tell_savers_of_a_drop(gig: Gig, *, old_price, old_currency: str) -> None:
+    """``gig.price_dropped`` to the users who saved the gig, when its starting price went down (docs/gigs.md,
+    "Favourites"): on sale now, same currency (a change of currency is not a drop), the seller left out.
+    Savers who save it after this read are not told: they saw the new price."""
+    if gig.status != GigStatus.ACTIVE or gig.currency != old_currency or not gig.price_from < old_price:
+        return
+    user_ids = [str(user_id) for user_id in Favourite.objects.filter(gig=gig).exclude(user_id=gig.seller_id)
+                .order_by("user_id").values_list("user_id", flat=True)]
+    if user_ids:
+        events.gig_price_dropped(gig, old_price=old_price, user_ids=user_ids)
 
 
 def pause_by_staff(*, gig: Gig) -> bool:
@@ -148,6 +162,38 @@ def _refresh_search_vector(gig: Gig) -> None:
         SearchVector(Value(gig.title), weight="A", config="english")
         + SearchVector(Value(gig.tags_text), weight="B", config="english")
         + SearchVector(Value(gig.description), weight="C", config="english")))
+
+
+# --- favourites ---------------------------------------------------------------------------------
+#
+# The count on the gig moves by one only when this call really inserted or deleted the row: two saves at
+# once insert one row (the unique constraint; the second get_or_create finds the first's row) and add one;
+# two unsaves at once delete it once (the second DELETE waits for the first and finds nothing).
+
+PUBLIC_STATUSES = (GigStatus.ACTIVE, GigStatus.PAUSED)
+
+
+def save_favourite(*, user_id, gig_id) -> bool:
+    """Save a gig anyone may see; True if saved now, False if it was saved already. 404 otherwise."""
+    with transaction.atomic():
+        if not Gig.objects.filter(pk=gig_id, status__in=PUBLIC_STATUSES, deleted_at__isnull=True).exists():
+            raise NotFound("No such gig.")
+        _, created = Favourite.objects.get_or_create(user_id=user_id, gig_id=gig_id)
+        if created:
+            Gig.objects.filter(pk=gig_id).update(favourites_count=F("favourites_count") + 1)
+    return created
+
+
+def remove_favourite(*, user_id, gig_id) -> bool:
+    """Unsave a gig; True if it was saved. A saved gig may be unsaved whatever became of it; removing a
+    favourite that is not there is fine for a gig anyone may see, and a 404 for any other id."""
+    with transaction.atomic():
+        removed, _ = Favourite.objects.filter(user_id=user_id, gig_id=gig_id).delete()
+        if removed:
+            Gig.objects.filter(pk=gig_id).update(favourites_count=F("favourites_count") - 1)
+        elif not Gig.objects.filter(pk=gig_id, status__in=PUBLIC_STATUSES, deleted_at__isnull=True).exists():
+            raise NotFound("No such gig.")
+    return bool(removed)
 
 
 # --- images -------------------------------------------------------------------------------------

@@ -93,6 +93,11 @@ def review_created(event):
     services.notify(event_id=event.id, drafts=kinds.review_created(event.data))
 
 
+@handles("gig.price_dropped")
+def saved_gig_price_dropped(event):
+    services.notify(event_id=event.id, drafts=kinds.gig_price_dropped(event.data))
+
+
 @handles("message.sent")
 def message_for_the_absent(event):
     services.notify(event_id=event.id, drafts=kinds.message_new(event.data))

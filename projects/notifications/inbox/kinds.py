@@ -274,6 +274,17 @@ def reviews_published(data: dict) -> list[Draft]:
     return drafts
 
 
+def gig_price_dropped(data: dict) -> list[Draft]:
+    """To each user in this part of the savers (the gig service chose them: it owns the favourites)."""
+    price = f"{data['new_price']} {data['currency']}"
+    return [Draft(user_id, "gig.price_dropped", f"Price drop: {data['title']}",
+                  f"A gig you saved now starts at {price} (it was {data['old_price']} {data['currency']}).",
+                  link(f"/gigs/{data['gig_id']}"),
+                  {"gig_id": data["gig_id"], "title": data["title"], "old_price": data["old_price"],
+                   "new_price": data["new_price"], "currency": data["currency"]})
+            for user_id in data["user_ids"]]
+
+
 def message_new(data: dict) -> list[Draft]:
     """Only for recipients who had no chat socket open: the others saw the message arrive."""
     return [Draft(recipient["user_id"], "message.new", f"New message from {data['sender_name']}", data["preview"],

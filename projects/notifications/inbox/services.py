@@ -63,8 +63,10 @@ def notify(*, event_id, drafts: list[Draft]) -> None:
             continue
         wanted = getattr(recipient, draft.email_preference)
         queue_email(event_id=event_id, user_id=draft.user_id, to_address=recipient.email, kind=draft.kind,
-                    context={"username": recipient.username, "title": draft.title, "body": draft.body,
-                             "link": draft.link, **draft.data},
+                    # The notification's own title and body last: a kind's data may carry a "title" of its own
+                    # (the gig's), which must not become the email's subject.
+                    context={**draft.data, "username": recipient.username, "title": draft.title, "body": draft.body,
+                             "link": draft.link},
                     skip_reason=None if wanted else f"{draft.email_preference} is off")
 
 

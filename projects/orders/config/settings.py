@@ -1,5 +1,6 @@
 import environ
 
+from marketplace_libs.review_window import review_window_days
 from marketplace_libs.settings import service_settings, with_admin_sso
 from orders.money import percentage
 
@@ -22,6 +23,9 @@ SELLER_COMMISSION_PERCENT = percentage("MARKETPLACE_SELLER_COMMISSION_PERCENT",
 
 # A delivered order the buyer leaves alone completes by itself after this many days.
 ORDER_AUTOCOMPLETE_DAYS = _env.float("MARKETPLACE_ORDER_AUTOCOMPLETE_DAYS", default=3)
+# The parties of a completed order may review it this long after its completion (the review service's rule): the
+# summary's awaiting_your_review counts the orders the caller has not reviewed inside it.
+REVIEW_WINDOW_DAYS = review_window_days(_env)
 # Periodic work, run by the service's Celery beat (manage_all.py up starts it).
 MARKETPLACE_PERIODIC_TASKS = {
     "auto-complete-delivered-orders": {

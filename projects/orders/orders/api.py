@@ -20,7 +20,7 @@ from . import disputes, extensions, offers, selectors, services
 from .serializers import (
     CancelInput, DeliverInput, DisputeInput, DisputeOutput, ExtensionInput, ExtensionOutput, MessageInput,
     OfferInput, OfferListParams, OfferOutput, OrderFileOutput, OrderListParams, OrderOutput, OrderSummaryOutput,
-    PlaceOrderInput,
+    OrdersAtAGlanceOutput, PlaceOrderInput,
 )
 
 
@@ -78,6 +78,14 @@ class OrdersView(APIView):
         require_verified_email(request.user)
         order = services.place_order(buyer_id=request.user.id, **validated_input(PlaceOrderInput, request))
         return Response(_render(request, order), status=status.HTTP_201_CREATED)
+
+
+class SummaryView(APIView):
+    @extend_schema(summary="What needs the caller's attention: their orders counted as buyer and as seller",
+                   description="Counts at this moment; docs/orders.md (\"Summary\") defines each.",
+                   responses={200: OrdersAtAGlanceOutput})
+    def get(self, request):
+        return Response(OrdersAtAGlanceOutput(selectors.summary_for(request.user.id)).data)
 
 
 class OrderView(APIView):

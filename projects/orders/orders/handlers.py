@@ -1,6 +1,6 @@
-"""What the order service does with others' events: the gigs it sells (gig.*), and the payments of its
-orders (payment.*), which move them, and who takes part in which conversation (conversation.started), for
-custom offers."""
+"""What the order service does with others' events: the gigs it sells (gig.*), the payments of its
+orders (payment.*), which move them, who takes part in which conversation (conversation.started), for
+custom offers, and which parties have reviewed them (review.*)."""
 
 from decimal import Decimal
 
@@ -49,3 +49,18 @@ def keep_conversation(event):
     data = event.data
     offers.record_conversation(conversation_id=data["conversation_id"], participant_ids=data["participant_ids"],
                                gig_id=data["gig_id"], started_at=data["started_at"])
+
+
+@handles("review.submitted")
+def note_submitted_review(event):
+    data = event.data
+    services.record_review_submitted(order_id=data["order_id"], direction=data["direction"],
+                                     submitted_at=data["submitted_at"])
+
+
+@handles("review.published")
+def note_published_reviews(event):
+    # Published implies submitted: this covers reviews written before review.submitted existed.
+    for review in event.data["reviews"]:
+        services.record_review_submitted(order_id=event.data["order_id"], direction=review["direction"],
+                                         submitted_at=review["created_at"])

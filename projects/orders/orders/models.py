@@ -295,3 +295,18 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.status})"
+
+
+class SubmittedReview(models.Model):
+    """A party of a completed order has written their review (``review.submitted``, or ``review.published``, which
+    implies it): what the summary's ``awaiting_your_review`` needs to know, without the review itself."""
+
+    order_id = models.UUIDField()
+    direction = models.CharField(max_length=15, help_text="buyer_to_seller or seller_to_buyer")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order_id", "direction"], name="submitted_review_once")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.direction}"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from datetime import datetime, timedelta
 
-from .models import Offer, Order, OrderFile
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
-# What one order is rendered with: its timeline (each delivery with its files) and its files.
-ORDER_DETAIL = ("timeline", "timeline__files", "files")
+from .models import Offer, Order, OrderFile, OrderStatus as S, PaymentStatus, SubmittedReview
 
-
-# What an order's full rendering reads beside its row.
-ORDER_DETAIL = ("timeline", "extensions", "dispute", "dispute__files")
+# What one order's full rendering reads beside its row: its timeline (each delivery with its files), its
+# files, its extension requests and its dispute (with the files it cites).
+ORDER_DETAIL = ("timeline", "timeline__files", "files", "extensions", "dispute", "dispute__files")
 
 
 def order_for_party(order_id, user_id) -> Order | None:
@@ -56,3 +57,45 @@ def offers_of(user_id, *, role: str | None = None, status: str | None = None) ->
 
 def offer_for_party(offer_id, user_id) -> Offer | None:
     return Offer.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id), pk=offer_id).first()
+
+
+# --- GET /api/orders/summary (docs/orders.md, "Summary": what each number counts) ------------------------
+
+BUYER_ACTIVE = (S.PENDING_PAYMENT, S.IN_PROGRESS, S.DELIVERED, S.DISPUTED)
+SELLER_ACTIVE = (S.IN_PROGRESS, S.DELIVERED, S.DISPUTED)  # an unpaid order is no work yet
+PAID = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+DUE_SOON = timedelta(hours=24)
+
+
+def summary_for(user_id, *, now: datetime | None = None) -> dict:
+    """The caller's orders counted as buyer and as seller, and what they spent per currency: one grouped
+    statement over their orders (a row per currency they traded in), summed here."""
+    now = now or timezone.now()
+    as_buyer, as_seller = Q(buyer_id=user_id), Q(seller_id=user_id)
+    working = as_seller & Q(status=S.IN_PROGRESS)
+    # Open while the review service still takes the buyer's review: it refuses from completed_at + the window on.
+    reviewable = Q(status=S.COMPLETED, completed_at__gt=now - timedelta(days=settings.REVIEW_WINDOW_DAYS))
+    reviewed = Exists(SubmittedReview.objects.filter(order_id=OuterRef("pk"), direction="buyer_to_seller"))
+    counts = {
+        "buyer_active": Q(status__in=BUYER_ACTIVE) & as_buyer,
+        "buyer_awaiting_your_review": as_buyer & reviewable & ~reviewed,
+        "buyer_completed": as_buyer & Q(status=S.COMPLETED),
+        "buyer_cancelled": as_buyer & Q(status=S.CANCELLED),
+        "seller_active": as_seller & Q(status__in=SELLER_ACTIVE),
+        # Order.late's rule: late once now is past due_at, so an order due this instant is due, not late.
+        "seller_due_within_24h": working & Q(due_at__gte=now, due_at__lte=now + DUE_SOON),
+        "seller_late": working & Q(due_at__lt=now),
+        "seller_delivered": as_seller & Q(status=S.DELIVERED),
+        "seller_completed": as_seller & Q(status=S.COMPLETED),
+        "seller_disputed": as_seller & Q(status=S.DISPUTED),
+    }
+    rows = list(Order.objects.filter(as_buyer | as_seller).order_by().values("currency").annotate(
+        **{name: Count("pk", filter=condition) for name, condition in counts.items()},
+        spent=Sum(F("total") - F("refunded_total"), filter=as_buyer & Q(payment_status__in=PAID))))
+    totals = {name: sum(row[name] for row in rows) for name in counts}
+    return {
+        "as_buyer": {**{name.removeprefix("buyer_"): totals[name] for name in counts if name.startswith("buyer_")},
+                     "spent": [{"amount": row["spent"], "currency": row["currency"]}
+                               for row in sorted(rows, key=lambda row: row["currency"]) if row["spent"] is not None]},
+        "as_seller": {name.removeprefix("seller_"): totals[name] for name in counts if name.startswith("seller_")},
+    }

@@ -254,3 +254,38 @@ class OfferOutput(serializers.Serializer):
         if offer.status == OfferStatus.PENDING and offer.expires_at <= timezone.now():
             return OfferStatus.EXPIRED  # the scheduler marks it within a minute; the answer need not wait
         return offer.status
+
+
+# --- GET summary ------------------------------------------------------------------------------------
+
+def count_field(help_text: str):
+    return serializers.IntegerField(min_value=0, help_text=help_text)
+
+
+class SpentOutput(serializers.Serializer):
+    amount = money_field("Paid for the caller's orders in this currency, less what was refunded.")
+    currency = serializers.CharField()
+
+
+class BuyerSummaryOutput(serializers.Serializer):
+    active = count_field("Orders not finished: pending_payment, in_progress, delivered or disputed.")
+    awaiting_your_review = count_field("Completed orders the caller has not reviewed while the review window "
+                                       "(MARKETPLACE_REVIEW_WINDOW_DAYS after completion) is still open.")
+    completed = count_field("Completed orders.")
+    cancelled = count_field("Cancelled orders.")
+    spent = SpentOutput(many=True, help_text="Per currency the caller paid in (sorted by currency; empty if none): "
+                                             "the totals of their paid orders less refunds.")
+
+
+class SellerSummaryOutput(serializers.Serializer):
+    active = count_field("Paid orders not finished: in_progress, delivered or disputed.")
+    due_within_24h = count_field("In progress, due in the next 24 hours (not late yet).")
+    late = count_field("In progress and past due_at.")
+    delivered = count_field("Delivered, waiting for the buyer.")
+    completed = count_field("Completed orders.")
+    disputed = count_field("Disputed orders, waiting for staff.")
+
+
+class OrdersAtAGlanceOutput(serializers.Serializer):
+    as_buyer = BuyerSummaryOutput()
+    as_seller = SellerSummaryOutput()

@@ -20,7 +20,9 @@ from marketplace_libs.files.storage import file_storage
 from marketplace_libs.files.uploads import store_upload
 
 from . import events, lifecycle, metrics, money
-from .models import UNLIMITED, Listing, ListedPackage, Order, OrderFile, OrderStatus, PaymentStatus, TimelineEntry
+from .models import (
+    UNLIMITED, Listing, ListedPackage, Order, OrderFile, OrderStatus, PaymentStatus, SubmittedReview, TimelineEntry,
+)
 
 log = structlog.get_logger("marketplace.orders")
 
@@ -289,6 +291,14 @@ def _locked_for_payment(order_id, *, amount: Decimal, currency: str, buyer_id: s
         raise PaymentMismatch(f"A payment of {amount} {currency} by {buyer_id} does not match order {order.pk} "
                               f"({order.total} {order.currency} by {order.buyer_id}).")
     return order
+
+
+# --- the review service's word (review.* events) ----------------------------------------------------
+
+def record_review_submitted(*, order_id, direction: str, submitted_at) -> None:
+    """A party reviewed the order; told by review.submitted and again by review.published: kept once."""
+    SubmittedReview.objects.bulk_create([SubmittedReview(order_id=order_id, direction=direction,
+                                                         submitted_at=submitted_at)], ignore_conflicts=True)
 
 
 # --- the machinery ------------------------------------------------------------------------------

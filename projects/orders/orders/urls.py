@@ -4,6 +4,7 @@ from . import api
 
 urlpatterns = [
     path("", api.OrdersView.as_view(), name="orders"),
+    path("summary", api.SummaryView.as_view(), name="summary"),
     path("<uuid:order_id>/", api.OrderView.as_view(), name="order"),
     path("offers/", api.OffersView.as_view(), name="offers"),
     path("offers/<uuid:offer_id>/", api.OfferView.as_view(), name="offer"),

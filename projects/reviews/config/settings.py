@@ -1,6 +1,6 @@
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
+from marketplace_libs.review_window import review_window_days
 from marketplace_libs.settings import service_settings, with_admin_sso
 
 globals().update(service_settings("reviews", apps=[
@@ -14,9 +14,7 @@ _env = environ.Env()
 
 # Both parties of a completed order may review it for this many days; a review still hidden then (the other
 # party never wrote theirs) is published when the window closes.
-REVIEW_WINDOW_DAYS = _env.float("MARKETPLACE_REVIEW_WINDOW_DAYS", default=10)
-if REVIEW_WINDOW_DAYS <= 0:
-    raise ImproperlyConfigured("MARKETPLACE_REVIEW_WINDOW_DAYS must be a positive number of days.")
+REVIEW_WINDOW_DAYS = review_window_days(_env)
 # Periodic work, run by the service's Celery beat (manage_all.py up starts it).
 MARKETPLACE_PERIODIC_TASKS = {
     "publish-reviews-past-window": {

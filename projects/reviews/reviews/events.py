@@ -17,6 +17,14 @@ from marketplace_libs.times import iso_utc
 from .models import Review, ReviewableOrder
 
 
+def review_submitted(review: Review) -> None:
+    """Who reviewed which way, without the review: it is still hidden (double-blind) from all but its author."""
+    publish("review.submitted", {
+        "order_id": str(review.order_id), "direction": review.direction, "author_id": str(review.author_id),
+        "submitted_at": iso_utc(review.created_at),
+    }, aggregate_id=str(review.order_id))
+
+
 def reviews_published(order: ReviewableOrder, reviews: list[Review], *, reason: str, published_at: datetime,
                       aggregates: dict) -> None:
     publish("review.published", {

@@ -83,6 +83,7 @@ def submit_review(*, order_id, author_id, author_username: str, rating: int, com
             review = Review.objects.create(order_id=order.order_id, direction=direction, gig_id=order.gig_id,
                                            seller_id=order.seller_id, buyer_id=order.buyer_id, author=author,
                                            rating=rating, comment=comment, created_at=now)
+            events.review_submitted(review)
             if Review.objects.filter(order_id=order.order_id).exclude(pk=review.pk).exists():
                 _publish(order, reason="both_reviewed", at=now)
                 review.refresh_from_db()

@@ -151,3 +151,32 @@ def test_a_review_of_someone_elses_hidden_review_is_not_found(sale, party):
     for client in (seller.client, party().client):
         problem(client.get(f"{REVIEWS}/{by_buyer['id']}/"), 404)
     problem(buyer.client.get(f"{REVIEWS}/{uuid.uuid4()}/"), 404)
+
+
+def test_each_review_tells_who_reviewed_which_way_and_nothing_of_the_review(sale):
+    buyer, seller, order = sale
+    by_buyer = review(buyer, order, 2, "Late and sloppy")
+    [told] = published("review.submitted")
+    assert told == {"order_id": order["order_id"], "direction": "buyer_to_seller", "author_id": buyer.id,
+                    "submitted_at": told["submitted_at"]}
+    assert told["submitted_at"][:19] == by_buyer["created_at"][:19]
+    review(seller, order, 4)
+    assert [(data["direction"], data["author_id"]) for data in published("review.submitted")] == [
+        ("buyer_to_seller", buyer.id), ("seller_to_buyer", seller.id)]
+
+
+def test_a_refused_review_tells_nothing(sale):
+    buyer, seller, order = sale
+    review(buyer, order, 5)
+    problem(buyer.client.post(f"{REVIEWS}/", {"order_id": order["order_id"], "rating": 4, "comment": ""},
+                              format="json"), 409)
+    assert len(published("review.submitted")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submission_at_once_tells_once(party):
+    buyer, seller = party(), party()
+    order = completed_order(buyer.id, seller.id)
+    deliver(event("order.completed", order))
+    concurrently([submit(buyer, order)] * 6)
+    assert len(published("review.submitted")) == 1
