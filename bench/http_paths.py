@@ -428,6 +428,9 @@ def measure(bench_path: Path_, actors: Actors, env: dict, *, rounds: int, second
     if bench_path.through_gateway:
         service_pids["edge"] = gunicorn_pids(PORT_BASE) + nginx_pids(Path(env["MARKETPLACE_VAR_DIR"]))
     floor_pids = {"floor": gunicorn_pids(FLOOR_PORT)}
+    empty = [who for who, pids in {**service_pids, **floor_pids}.items() if not pids]
+    if empty:
+        raise SystemExit(f"no processes found for {', '.join(empty)}: the CPU figures would be wrong")
     token = actors.log_in(actors.buyer) if bench_path.token else ""  # fresh: a full run outlasts one token
     floor_run, service_run = Run(), Run()
     closed_loop(FLOOR_PORT, bench_path, token, clients=CLIENTS, seconds=warmup, seed_=900 + index)

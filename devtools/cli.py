@@ -226,7 +226,7 @@ def _add_events_parser(commands) -> None:
 
 def cmd_bench(args) -> int:
     # Each benchmark is a script of bench/ with its own options, run as it is run by hand.
-    script = REPO_ROOT / "bench" / BENCHES[args.bench]
+    script = Path(__file__).resolve().parents[1] / "bench" / BENCHES[args.bench]
     return subprocess.run([PYTHON, str(script), *args.extra], cwd=REPO_ROOT).returncode
 
 
@@ -235,7 +235,7 @@ BENCHES = {"http": "http_paths.py"}
 
 def _add_bench_parser(commands) -> None:
     bench = commands.add_parser("bench", help="benchmarks on a private copy of the platform (bench/)")
-    kinds = bench.add_subparsers(dest="bench", required=True, metavar="benchmark")
+    kinds = bench.add_subparsers(dest="bench", required=True)
     kinds.add_parser("http", help="cost per request of the hot HTTP paths against a plain DRF floor "
                                   "(--quick, --gigs N; --help for more)", add_help=False)
     bench.set_defaults(func=cmd_bench, extra=[])
