@@ -448,6 +448,62 @@ def measure(bench_path: Path_, actors: Actors, env: dict, *, rounds: int, second
     return Result(bench_path, floor_run, service_run, paced_run, single_run, rate)
 
 
+# --- profiles ------------------------------------------------------------------------------------------
+
+def profile(port: int, bench_path: Path_, token: str, pids: list[int], *, seconds: float, out_dir: Path,
+            index: int) -> str:
+    """py-spy on each of the service's workers while 8 clients load it; the frames that hold the most
+    samples, inclusive and on their own, as a short text (the raw stacks are kept in ``out_dir``)."""
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    workers = [pid for pid in pids if _parent(pid) in pids] or pids
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = [out_dir / f"path{index}-{pid}.txt" for pid in workers]
+    recorders = [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
+                                   "--rate", "200", "--format", "raw", "--nonblocking", "--idle", "--output", str(output)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for pid, output in zip(workers, outputs)]
+    time.sleep(1)
+    closed_loop(port, bench_path, token, clients=CLIENTS, seconds=seconds - 1, seed_=800 + index)
+    for recorder in recorders:
+        recorder.wait(timeout=60)
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for output in outputs:
+        if not output.exists():
+            continue
+        for line in output.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = [_frame(frame) for frame in stack.split(";")[1:]]
+            if not frames or "worker" not in stack and "handle_request" not in stack:
+                continue  # gunicorn's idle threads: not a request's cost
+            samples = int(count)
+            total += samples
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + samples
+            own[frames[-1]] = own.get(frames[-1], 0) + samples
+    if not total:
+        return f"{bench_path.name}: no samples"
+    lines = [f"{bench_path.name}: {total} samples of requests being served",
+             "  inclusive:"]
+    lines += [f"    {100 * n / total:5.1f}%  {frame}" for frame, n in
+              sorted(inclusive.items(), key=lambda item: -item[1]) if n / total >= 0.03][:40]
+    lines.append("  own:")
+    lines += [f"    {100 * n / total:5.1f}%  {frame}" for frame, n in sorted(own.items(), key=lambda item: -item[1])[:15]]
+    return "\n".join(lines)
+
+
+def _frame(frame: str) -> str:
+    """``function (path:line)`` as ``package/module.py:function``."""
+    name, _, where = frame.partition(" (")
+    path = where.rsplit(":", 1)[0]
+    for marker in ("site-packages/", "/projects/", "/libs/", "/lib/python3.11/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{path}:{name}"
+
+
 # --- report --------------------------------------------------------------------------------------------
 
 def table(results: list[Result]) -> str:
@@ -476,6 +532,8 @@ def main() -> None:
                         help="only the paths whose name holds WORD (repeatable)")
     parser.add_argument("--rounds", type=int, help="floor/service pairs per path (default 3; 1 with --quick)")
     parser.add_argument("--seconds", type=float, help="seconds per measured round (default 8; 4 with --quick)")
+    parser.add_argument("--profile", action="store_true",
+                        help="then py-spy each path's service under load; stacks in var/bench-http/profiles")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stops the platform on the way out
     quick = args.quick
@@ -516,6 +574,13 @@ def main() -> None:
                     result = measure(bench_path, actors, env, index=index, **timing)
                     results.append(result)
                     print(table([result]).splitlines()[-1], flush=True)
+                if args.profile:
+                    for index, bench_path in enumerate(paths):
+                        port = GATEWAY_PORT if bench_path.through_gateway else PORT_BASE + SLOTS[bench_path.service]
+                        token = actors.log_in(actors.buyer) if bench_path.token else ""
+                        print(profile(port, bench_path, token, gunicorn_pids(PORT_BASE + SLOTS[bench_path.service]),
+                                      seconds=12, out_dir=Path(env["MARKETPLACE_VAR_DIR"]) / "profiles",
+                                      index=index), flush=True)
         finally:
             drop_vhost(VHOST)
     elapsed = time.monotonic() - started
