@@ -39,8 +39,3 @@ MARKETPLACE_PERIODIC_TASKS = {
     "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails", "every_seconds": 60},
 }
 
-# Server-side parameters: psycopg prepares a statement the fifth time a connection runs it, so the
-# search's and the page's statements are parsed and planned once per connection, not per request
-# (docs/performance.md, issue 24).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F821
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True  # noqa: F821

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Order, OrderFile
+from .models import Order, OrderFile, TimelineEntry
 
-# What one order is rendered with: its timeline (each delivery with its files) and its files.
-ORDER_DETAIL = ("timeline", "timeline__files", "files")
+# What an order's full rendering reads beside its row: its timeline (each delivery with its files),
+# its files, its extension requests and its dispute (with the files it cites).
+ORDER_DETAIL = ("timeline", "timeline__files", "files", "extensions", "dispute", "dispute__files")
 
 
-# What an order's full rendering reads beside its row.
-ORDER_DETAIL = ("timeline", "extensions", "dispute", "dispute__files")
+def as_just_placed(order: Order, placed: TimelineEntry) -> Order:
+    """An order placed this instant, with what its full rendering reads set rather than read: its one
+    timeline entry (no files), and no files, extension request or dispute yet."""
+    placed._prefetched_objects_cache = {"files": []}
+    order._prefetched_objects_cache = {"timeline": [placed], "files": [], "extensions": []}
+    Order.dispute.related.set_cached_value(order, None)
+    return order
 
 
 def order_for_party(order_id, user_id) -> Order | None:
