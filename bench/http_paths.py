@@ -466,14 +466,16 @@ def measure(bench_path: Path_, actors: Actors, env: dict, *, rounds: int, second
 
 def profile(port: int, bench_path: Path_, token: str, pids: list[int], *, seconds: float, out_dir: Path,
             index: int) -> str:
-    """py-spy on each of the service's workers while 8 clients load it; the frames that hold the most
-    samples, inclusive and on their own, as a short text (the raw stacks are kept in ``out_dir``)."""
+    """py-spy on each of the service's workers while 8 clients load it: where their CPU goes (threads
+    on a CPU only; a thread waiting for PostgreSQL, Redis, a pipe or the GIL is not sampled). The
+    frames that hold the most samples, inclusive and on their own, as a short text (the raw stacks
+    are kept in ``out_dir``)."""
     py_spy = str(Path(sys.executable).parent / "py-spy")
     workers = [pid for pid in pids if _parent(pid) in pids] or pids
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = [out_dir / f"path{index}-{pid}.txt" for pid in workers]
     recorders = [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(int(seconds)),
-                                   "--rate", "200", "--format", "raw", "--nonblocking", "--idle", "--output", str(output)],
+                                   "--rate", "200", "--format", "raw", "--nonblocking", "--output", str(output)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for pid, output in zip(workers, outputs)]
     time.sleep(1)
@@ -547,7 +549,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="floor/service pairs per path (default 3; 1 with --quick)")
     parser.add_argument("--seconds", type=float, help="seconds per measured round (default 8; 4 with --quick)")
     parser.add_argument("--profile", action="store_true",
-                        help="then py-spy each path's service under load; stacks in var/bench-http/profiles")
+                        help="then py-spy each path's service under load (CPU); stacks in var/bench-http/profiles")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stops the platform on the way out
     quick = args.quick
@@ -604,9 +606,10 @@ def main() -> None:
     print(table(results))
     within = sum(1 for r in results if all(r.checks().values()))
     for r in results:
-        if r.service.errors or r.floor.errors or r.paced.errors or r.single.errors:
-            errors = r.floor.errors + r.service.errors + r.paced.errors + r.single.errors
-            print(f"{r.path.name}: {len(errors)} failed requests, e.g. {errors[:3]}")
+        runs = {"floor": r.floor, "service": r.service, "service paced": r.paced, "service alone": r.single}
+        for side, run in runs.items():
+            if run.errors:
+                print(f"{r.path.name}: {len(run.errors)} failed requests to the {side}, e.g. {run.errors[:3]}")
     print(f"{within} of {len(results)} paths within target")
     raise SystemExit(0 if within == len(results) else 1)
 

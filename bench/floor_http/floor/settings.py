@@ -35,3 +35,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "UNAUTHENTICATED_USER": None,
 }
+
+# A failed request says why in var/bench-http/floor.log (Django alone logs nothing without DEBUG).
+LOGGING = {
+    "version": 1,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}
