@@ -40,11 +40,12 @@ def bench_environment(**overrides: str) -> dict:
 
 
 @contextlib.contextmanager
-def running_platform(env: dict):
+def running_platform(env: dict, *up_options: str):
+    """``manage_all.py up [up_options]`` until the block ends; yields the gateway's URL once it is healthy."""
     log_path = Path(env["MARKETPLACE_VAR_DIR"]) / "platform.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, str(ROOT / "manage_all.py"), "up"], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, str(ROOT / "manage_all.py"), "up", *up_options], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{env['MARKETPLACE_GATEWAY_PORT']}"
     try:

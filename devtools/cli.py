@@ -224,6 +224,23 @@ def _add_events_parser(commands) -> None:
     docs.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is stale")
 
 
+def cmd_bench(args) -> int:
+    # Each benchmark is a script of bench/ with its own options, run as it is run by hand.
+    script = Path(__file__).resolve().parents[1] / "bench" / BENCHES[args.bench]
+    return subprocess.run([PYTHON, str(script), *args.extra], cwd=REPO_ROOT).returncode
+
+
+BENCHES = {"http": "http_paths.py"}
+
+
+def _add_bench_parser(commands) -> None:
+    bench = commands.add_parser("bench", help="benchmarks on a private copy of the platform (bench/)")
+    kinds = bench.add_subparsers(dest="bench", required=True)
+    kinds.add_parser("http", help="cost per request of the hot HTTP paths against a plain DRF floor "
+                                  "(--quick, --gigs N; --help for more)", add_help=False)
+    bench.set_defaults(func=cmd_bench, extra=[])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -268,13 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("extra", nargs=argparse.REMAINDER)
     run.set_defaults(func=cmd_run)
     _add_events_parser(commands)
+    _add_bench_parser(commands)
     return parser
 
 
-# Commands whose further arguments are manage.py's, and how many arguments of their own come first.
-PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1}
-# Commands with environments of their own: `up` names the platform, `test` runs on the test servers.
-OWN_ENVIRONMENT = frozenset({"up", "test"})
+# Commands whose further arguments are manage.py's (a bench script's for `bench`), and how many
+# arguments of their own come first.
+PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1, "bench": 1}
+# Commands with environments of their own: `up` names the platform, `test` runs on the test servers,
+# `bench` starts a private platform.
+OWN_ENVIRONMENT = frozenset({"up", "test", "bench"})
 
 
 def main(argv: list[str]) -> int:

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from . import services
+from .search import memo
 from .models import Category, Gig, GigImage, Package
 
 
@@ -78,3 +79,16 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["parent"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    # Kept search results name categories (their facets): a changed category makes them stale.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        memo.forget_all()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        memo.forget_all()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        memo.forget_all()

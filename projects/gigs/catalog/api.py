@@ -39,10 +39,7 @@ def _gig_query(request) -> search.GigQuery:
     params = SearchParams(data=request.query_params)
     params.is_valid(raise_exception=True)
     values = dict(params.validated_data)
-    category_ids: tuple[int, ...] = ()
-    if "category" in values:
-        category = selectors.category_by_slug(values.pop("category"))
-        category_ids = tuple(selectors.category_with_descendants(category))
+    category_ids = selectors.category_tree_ids(values.pop("category")) if "category" in values else ()
     seller_id = None
     if "seller" in values:
         seller_id = selectors.seller_filter_id(values.pop("seller"))

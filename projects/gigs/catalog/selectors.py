@@ -32,6 +32,19 @@ def category_with_descendants(category: Category) -> list[int]:
     return ids
 
 
+def category_tree_ids(slug: str) -> tuple[int, ...]:
+    """The ids of the category a request names and of every category under it (a 400 on ``category``
+    for an unknown slug), kept with the search results: they change when a category does."""
+    from .search import memo
+
+    key = memo.key(memo.generation(), "category", slug)
+    ids = memo.get(key)
+    if ids is None:
+        ids = tuple(category_with_descendants(category_by_slug(slug)))
+        memo.put(key, ids)
+    return ids
+
+
 def seller_filter_id(value: str) -> str:
     """The user id a seller filter names (a username or a user id); an unknown one matches nothing."""
     try:

@@ -38,3 +38,4 @@ LOGGING["loggers"]["elastic_transport.transport"] = {"level": "WARNING"}  # noqa
 MARKETPLACE_PERIODIC_TASKS = {
     "make-missing-thumbnails": {"task": "catalog.tasks.make_missing_thumbnails", "every_seconds": 60},
 }
+

@@ -8,11 +8,20 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from .models import Offer, Order, OrderFile, OrderStatus as S, PaymentStatus, SubmittedReview
+from .models import Offer, Order, OrderFile, OrderStatus as S, PaymentStatus, SubmittedReview, TimelineEntry
 
 # What one order's full rendering reads beside its row: its timeline (each delivery with its files), its
 # files, its extension requests and its dispute (with the files it cites).
 ORDER_DETAIL = ("timeline", "timeline__files", "files", "extensions", "dispute", "dispute__files")
+
+
+def as_just_placed(order: Order, placed: TimelineEntry) -> Order:
+    """An order placed this instant, with what its full rendering reads set rather than read: its one
+    timeline entry (no files), and no files, extension request or dispute yet."""
+    placed._prefetched_objects_cache = {"files": []}
+    order._prefetched_objects_cache = {"timeline": [placed], "files": [], "extensions": []}
+    Order.dispute.related.set_cached_value(order, None)
+    return order
 
 
 def order_for_party(order_id, user_id) -> Order | None:

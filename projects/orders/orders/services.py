@@ -19,7 +19,7 @@ from marketplace_libs.errors import Conflict, Forbidden, InvalidInput, NotFound,
 from marketplace_libs.files.storage import file_storage
 from marketplace_libs.files.uploads import store_upload
 
-from . import events, lifecycle, metrics, money
+from . import events, lifecycle, metrics, money, selectors
 from .models import (
     UNLIMITED, Listing, ListedPackage, Order, OrderFile, OrderStatus, PaymentStatus, SubmittedReview, TimelineEntry,
 )
@@ -84,10 +84,10 @@ def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Or
             seller_earnings=terms.seller_earnings, currency=offer.currency, buyer_id=buyer_id,
             seller_id=listing.seller_id, requirements=requirements, delivery_days=offer.delivery_days,
             revisions_allowed=offer.revisions)
-        _note(order, "placed", actor_id=buyer_id, message=f"Ordered the {offer.tier} package.")
+        placed = _note(order, "placed", actor_id=buyer_id, message=f"Ordered the {offer.tier} package.")
         events.order_placed(order)
         metrics.count_on_commit(metrics.ORDERS_PLACED)
-    return order
+    return selectors.as_just_placed(order, placed)
 
 
 # --- the parties' steps ------------------------------------------------------------------------

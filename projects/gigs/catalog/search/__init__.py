@@ -28,6 +28,9 @@ def search(query: GigQuery):
 
 
 def gigs_changed(gig_ids) -> None:
+    from . import memo
+
+    memo.forget_all()
     if uses_elasticsearch():
         from . import elastic
 

@@ -19,6 +19,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 
 from .. import rules
 from ..models import Category, Gig, GigStatus
+from . import memo
 from .query import Facets, GigQuery
 
 TRIGRAM_THRESHOLD = 0.45
@@ -51,16 +52,29 @@ class DatabaseResults:
         self._gigs: QuerySet[Gig] | None = None  # the matching gigs, unordered
         self._relevance = None  # what "relevance" orders by, when there are terms
         self._summary: list[dict] | None = None
+        self._by_trigrams = False  # the full-text match found nothing: title trigrams answered
+        self._generation = memo.generation()  # one read per search: the summary and the page agree
 
     def _summarize(self) -> list[dict]:
         if self._summary is None:
-            gigs = _filtered(self.query)
-            self._gigs, self._relevance = _matching(gigs, self.query)
+            key = memo.key(self._generation, "summary", self.query)
+            kept = memo.get(key)
+            if kept is not None:
+                self._summary, self._by_trigrams = kept
+                return self._summary
+            self._match()
             self._summary = _summary_of(self._gigs)
             if self.query.terms and not self._summary and connection.vendor == "postgresql":
-                self._gigs, self._relevance = _trigram_matching(gigs, self.query)
+                self._by_trigrams = True
+                self._match()
                 self._summary = _summary_of(self._gigs)
+            memo.put(key, (self._summary, self._by_trigrams))
         return self._summary
+
+    def _match(self) -> None:
+        gigs = _filtered(self.query)
+        match = _trigram_matching if self._by_trigrams else _matching
+        self._gigs, self._relevance = match(gigs, self.query)
 
     def count(self) -> int:
         return sum(row["count"] for row in self._summarize())
@@ -82,14 +96,24 @@ class DatabaseResults:
         self._summarize()
         if not self._summary or (key.stop is not None and key.stop <= (key.start or 0)):
             return []
-        by = ORDER_BY[self.query.ordering]
-        relevance = {"relevance": self._relevance} if self._relevance is not None else {}
         # The page's ids first, from the columns of the filters and the order alone, so that a
         # browse is answered index-only (migration 0004); then just those gigs in full, by primary
         # key, instead of every matching gig joined to its seller and category before the sort.
-        page_ids = self._gigs.annotate(**relevance).order_by(*by).values("pk")[key]
-        page = Gig.objects.filter(pk__in=page_ids).annotate(**relevance).order_by(*by)
-        return list(page.select_related("seller", "category").prefetch_related("packages", "tags", "images"))
+        ids_key = memo.key(self._generation, "page", self.query, key.start, key.stop)
+        page_ids = memo.get(ids_key)
+        if page_ids is None:
+            if self._gigs is None:
+                self._match()
+            by = ORDER_BY[self.query.ordering]
+            relevance = {"relevance": self._relevance} if self._relevance is not None else {}
+            page_ids = list(self._gigs.annotate(**relevance).order_by(*by).values_list("pk", flat=True)[key])
+            memo.put(ids_key, page_ids)
+        if not page_ids:
+            return []
+        position = {pk: index for index, pk in enumerate(page_ids)}
+        page = Gig.objects.filter(pk__in=page_ids).select_related("seller", "category").prefetch_related(
+            "packages", "tags", "images")
+        return sorted(page, key=lambda gig: position[gig.pk])
 
     def __iter__(self):
         return iter(self[0:])

@@ -234,3 +234,56 @@ def api_client_rating(gig_id: str) -> tuple:
 
     body = APIClient().get(f"/api/gigs/{gig_id}/").json()
     return body["rating_avg"], body["rating_count"]
+
+
+def _search_statements(api_client, params: dict) -> tuple[dict, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as statements:
+        response = api_client.get(f"{GIGS}/", params)
+    assert response.status_code == 200, response.content
+    return response.json(), [statement["sql"] for statement in statements]
+
+
+def test_a_repeated_search_is_answered_from_the_cache_until_a_gig_changes(api_client, seller, settings,
+                                                                          django_capture_on_commit_callbacks):
+    settings.MARKETPLACE_ELASTICSEARCH_URL = ""  # the database search keeps its results; Elasticsearch does not
+    with django_capture_on_commit_callbacks(execute=True):
+        first = create_gig(seller, title="I will design a minimalist logo for startups")
+        create_gig(seller, title="I will design a vintage logo with hand lettering")
+    params = {"q": "logo design", "max_price": "100", "ordering": "relevance"}
+    computed, statements = _search_statements(api_client, params)
+    assert computed["count"] == 2 and any("ts_rank_cd" in sql for sql in statements)
+    assert any("COUNT(" in sql for sql in statements)
+
+    kept, statements = _search_statements(api_client, params)
+    assert kept == computed
+    # Only the page's gigs are read: no pass over the matching gigs for the count, facets or order.
+    assert not any("ts_rank_cd" in sql or "COUNT(" in sql or "to_tsquery" in sql for sql in statements)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = seller.client.patch(f"{GIGS}/{first['id']}/", {"title": "I will write your product descriptions"},
+                                      format="json")
+    assert changed.status_code == 200, changed.content
+    after, statements = _search_statements(api_client, params)
+    assert after["count"] == 1 and [gig["title"] for gig in after["results"]] == [
+        "I will design a vintage logo with hand lettering"]
+    assert after["facets"]["categories"] == [{"slug": "logo-design", "name": "Logo Design", "count": 1}]
+
+
+def test_a_change_inside_a_transaction_is_not_hidden_by_results_kept_meanwhile(api_client, seller, settings):
+    """A search between a change and its commit keeps what it saw under a generation the commit retires."""
+    from catalog.search import memo
+
+    settings.MARKETPLACE_ELASTICSEARCH_URL = ""
+    before = memo.generation()
+    memo.forget_all()  # as a change does, inside its transaction: a new generation at once...
+    during = memo.generation()
+    assert during != before
+    from django.db import connection
+
+    callbacks = [callback for _, callback, _ in connection.run_on_commit]
+    assert callbacks, "...and another once the change commits"
+    callbacks[-1]()
+    assert memo.generation() not in (before, during)

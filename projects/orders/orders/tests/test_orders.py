@@ -137,3 +137,20 @@ def test_lists_by_role_and_status(buyer, seller, gig):
         "id"] == first["id"]
     problem(buyer.client.get(f"{ORDERS}/", {"role": "admin"}), 400)
     problem(buyer.client.get(f"{ORDERS}/", {"status": "lost"}), 400)
+
+
+def test_a_placed_order_is_answered_as_it_reads_back_without_reading_its_details(buyer, gig):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as statements:
+        placed = place(buyer, gig)
+    read = [statement["sql"] for statement in statements if statement["sql"].startswith("SELECT")]
+    # The listing with its package is all a placement reads: a new order has one timeline entry and no
+    # files, extension request or dispute, which the answer says without asking the database.
+    assert len(read) == 1 and "orders_listedpackage" in read[0], read
+    again = buyer.client.get(f"{ORDERS}/{placed['id']}/")
+    assert again.status_code == 200
+    assert again.json() == placed
+    assert [entry["type"] for entry in placed["timeline"]] == ["placed"]
+    assert placed["files"] == [] and placed["extension"] is None and placed["dispute"] is None
