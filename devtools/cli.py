@@ -224,6 +224,23 @@ def _add_events_parser(commands) -> None:
     docs.add_argument("--check", action="store_true", help="write nothing; exit 1 when the file is stale")
 
 
+def cmd_bench(args) -> int:
+    import importlib
+
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    return importlib.import_module(args.module).main(args.extra) or 0
+
+
+def _add_bench_parser(commands) -> None:
+    # One subparser per bench; everything after its name goes to the bench's own parser (main(argv)).
+    bench = commands.add_parser("bench", help="benchmarks against their floors, with targets (docs/performance.md)")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="bench")
+    benches.add_parser("events", help="CPU per event against a kombu floor; latency, loss, faults (issue 25)",
+                       add_help=False).set_defaults(func=cmd_bench, module="events_cost")
+    benches.add_parser("chat", help="CPU per chat message against a bare Channels floor; latency, loss (issue 25)",
+                       add_help=False).set_defaults(func=cmd_bench, module="chat_cost")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -268,13 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("extra", nargs=argparse.REMAINDER)
     run.set_defaults(func=cmd_run)
     _add_events_parser(commands)
+    _add_bench_parser(commands)
     return parser
 
 
 # Commands whose further arguments are manage.py's, and how many arguments of their own come first.
-PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1}
-# Commands with environments of their own: `up` names the platform, `test` runs on the test servers.
-OWN_ENVIRONMENT = frozenset({"up", "test"})
+PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1, "bench": 1}
+# Commands with environments of their own: `up` names the platform, `test` runs on the test servers,
+# a bench on private ports, databases and vhosts.
+OWN_ENVIRONMENT = frozenset({"up", "test", "bench"})
 
 
 def main(argv: list[str]) -> int:
