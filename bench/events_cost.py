@@ -117,7 +117,7 @@ class Side:
             lasts.append(last)
         return (max(lasts) - min(firsts)).total_seconds()
 
-    def wait_until_received(self, prefix: str, count: int, timeout: float = 300) -> dict:
+    def wait_until_received(self, prefix: str, count: int, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while True:
             counts = self.received(prefix)
@@ -154,6 +154,14 @@ class FloorSide(Side):
             recreate_database(self.env, database)
         for url in self.urls.values():
             create_floor_table(url)
+        # Declared before anything is published: a message with no queue bound yet would be dropped.
+        from kombu import Connection
+
+        from events_floor import floor_queue
+
+        with Connection(self.env["MARKETPLACE_BROKER_URL"]) as connection:
+            for name in self.urls:
+                floor_queue(f"{name}.events")(connection.default_channel).declare()
 
     def start(self) -> None:
         log_dir = Path(self.env["MARKETPLACE_VAR_DIR"]) / "logs"
