@@ -253,6 +253,9 @@ def parse(argv):
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--burst", type=int, default=None,
                         help="messages of the saturation burst, offered over 2 s (default 1200, quick 600)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy the chat processes during the first paced round (slows it: CPU figures of a "
+                             "profiled run are not comparable); collapsed stacks in DIR")
     args = parser.parse_args(argv)
     defaults = (dict(sockets=200, conversations=100, rounds=1, seconds=6, burst=600) if args.quick
                 else dict(sockets=1000, conversations=500, rounds=2, seconds=15, burst=1200))
@@ -302,10 +305,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {clients[name].sockets} sockets through the gateway on port "
                   f"{stack.env['MARKETPLACE_GATEWAY_PORT']}, {len(stack.ports())} process(es)", flush=True)
 
-        def run(name: str, label: str, rate: float, seconds: float) -> dict:
+        def run(name: str, label: str, rate: float, seconds: float, profile: Path | None = None) -> dict:
+            samplers = []
+            if profile:
+                import _profile
+
+                processes = {f"{name} {key}": pid for key, pid in meters[name].pids.items() if key.startswith("chat")}
+                samplers = _profile.start(processes, seconds, profile)
             figures = phase(stacks[name], clients[name], meters[name], f"{label[0]}{int(time.time()) % 100000}",
                             rate, seconds)
             show(name, label, figures)
+            if samplers:
+                _profile.finish(samplers)
+                for process in processes:
+                    print(_profile.summary(profile / f"{process}.txt", top=60), flush=True)
             return figures
 
         for name in stacks:
@@ -320,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["one"] = run(name, "one-at-a-time", ONE_AT_A_TIME_RATE, one_count / ONE_AT_A_TIME_RATE)
         for round_number in range(args.rounds):
             for name in stacks:
-                results[name]["paced"].append(run(name, f"paced-{round_number + 1}", rate, args.seconds))
+                results[name]["paced"].append(run(name, f"paced-{round_number + 1}", rate, args.seconds,
+                                                  profile=args.profile if round_number == 0 else None))
     return report(results, rate, args)
 
 

@@ -316,10 +316,17 @@ def one_at_a_time(side: Side, count: int) -> dict:
     return {"p50_ms": percentile(values, 0.5), "values": values, **outcome}
 
 
-def paced(side: Side, databases: list[str], rate: float, seconds: float, faults=None) -> dict:
+def paced(side: Side, databases: list[str], rate: float, seconds: float, faults=None, profile: Path | None = None) -> dict:
     prefix = tag(f"pace{side.kind[0]}")
     count = int(rate * seconds)
     meter = CpuMeter(side, databases)
+    samplers = []
+    if profile:
+        import _profile
+
+        pids = {f"{side.kind} {name} {index + 1}": pid for name, group in side.process_groups().items()
+                for index, pid in enumerate(group)}
+        samplers = _profile.start(pids, seconds, profile)
     meter.start()
     thread = threading.Thread(target=faults, args=(seconds,)) if faults else None
     if thread:
@@ -329,6 +336,12 @@ def paced(side: Side, databases: list[str], rate: float, seconds: float, faults=
         thread.join()
     outcome = side.wait_until_received(prefix, count)
     spent = meter.stop(producer_seconds)
+    if samplers:
+        import _profile
+
+        _profile.finish(samplers)
+        for name in pids:
+            print(_profile.summary(profile / f"{name}.txt"), flush=True)
     values = side.latencies_ms(prefix)
     return {"events": count, "cpu": spent, "values": values, **outcome}
 
@@ -428,6 +441,9 @@ def parse(argv):
     parser.add_argument("--rounds", type=int, default=None, help="paced rounds of each (default 2, quick 1)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds of each paced round (default 15, quick 6)")
     parser.add_argument("--burst", type=int, default=None, help="events of the saturation burst (default 4000, quick 1500)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="py-spy the relay and consumers during the first paced round (slows it: CPU figures of a "
+                             "profiled run are not comparable); collapsed stacks in DIR")
     parser.add_argument("--one", type=int, default=None, help="events sent one at a time (default 60, quick 25)")
     args = parser.parse_args(argv)
     defaults = dict(rounds=1, seconds=6, burst=1500, one=25) if args.quick else dict(rounds=2, seconds=15, burst=4000, one=60)
@@ -476,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
             note(name, "one at a time", figures)
         for round_number in range(args.rounds):
             for name, side in sides.items():
-                figures = paced(side, databases[name], rate, args.seconds)
+                figures = paced(side, databases[name], rate, args.seconds,
+                                profile=args.profile if round_number == 0 else None)
                 results[name]["paced"].append(figures)
                 note(name, f"paced round {round_number + 1}", figures)
         results["platform"]["faults"] = figures = paced(platform, databases["platform"], rate, args.seconds,
