@@ -388,6 +388,9 @@ def report(results: dict, rate: float, args) -> int:
         (f"two processes: CPU per message {total['platform x2']:.3f} ms <= {TWO_PROCESS_TARGET:g} x one process's "
          f"(ratio {two_ratio:.2f})", two_ratio <= TWO_PROCESS_TARGET),
     ]
+    floor_p99, floor_one = percentile(latencies["floor"], 0.99), percentile(results["floor"]["one"]["delivery"], 0.5)
+    print(f"\n(the floor's own paced p99 {floor_p99:.1f} ms is {floor_p99 / floor_one:.2f} x its one-at-a-time p50: "
+          "what the machine alone does to a tail)")
     print()
     for text, ok in checks:
         print(f"{'within' if ok else 'MISSED'}: {text}")

@@ -424,6 +424,9 @@ def report(results: dict, rate: float, args) -> int:
         (f"paced p99 {p99:.1f} ms <= {LATENCY_RATIO_TARGET:g} x one-at-a-time p50 {one_p50:.1f} ms "
          f"(ratio {p99 / one_p50:.2f})", p99 <= LATENCY_RATIO_TARGET * one_p50),
     ]
+    floor_p99 = percentile(results["floor"]["paced_values"], 0.99)
+    print(f"\n(the floor's own paced p99 {floor_p99:.1f} ms is {floor_p99 / results['floor']['one']['p50_ms']:.2f} x its "
+          "one-at-a-time p50: what the machine alone does to a tail)")
     print()
     for text, ok in checks:
         print(f"{'within' if ok else 'MISSED'}: {text}")
