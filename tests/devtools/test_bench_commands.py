@@ -19,14 +19,15 @@ from conftest import REPO, manage_all
 
 sys.path.insert(0, str(REPO / "bench"))
 
-from devtools.environment import fresh_vhost, test_environment, with_redis_db, with_vhost  # noqa: E402
+from devtools.environment import fresh_vhost, with_redis_db, with_vhost  # noqa: E402
+from devtools.environment import test_environment as servers_environment  # noqa: E402
 
 PREFIX = os.environ.get("MARKETPLACE_DATABASE_PREFIX", "h5_")
 REDIS_DB = 15
 
 
 def _environment() -> dict:
-    env = test_environment()
+    env = servers_environment()
     env["MARKETPLACE_REDIS_URL"] = with_redis_db(env["MARKETPLACE_REDIS_URL"], REDIS_DB)
     return env
 

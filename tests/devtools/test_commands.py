@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO, manage_all
 
 COMMANDS = ("up", "migrate", "makemigrations", "check", "test", "seed", "createsuperuser", "status", "logs",
-            "shell", "run", "events")
+            "shell", "run", "events", "bench")
 
 
 def _shell() -> dict:
