@@ -539,7 +539,7 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage_all.py bench http", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short rounds, one pair per path (under 3 minutes)")
@@ -550,7 +550,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="seconds per measured round (default 8; 4 with --quick)")
     parser.add_argument("--profile", action="store_true",
                         help="then py-spy each path's service under load (CPU); stacks in var/bench-http/profiles")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stops the platform on the way out
     quick = args.quick
     rounds = args.rounds or (1 if quick else 3)
@@ -611,8 +611,8 @@ def main() -> None:
             if run.errors:
                 print(f"{r.path.name}: {len(run.errors)} failed requests to the {side}, e.g. {run.errors[:3]}")
     print(f"{within} of {len(results)} paths within target")
-    raise SystemExit(0 if within == len(results) else 1)
+    return 0 if within == len(results) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -225,20 +225,22 @@ def _add_events_parser(commands) -> None:
 
 
 def cmd_bench(args) -> int:
-    # Each benchmark is a script of bench/ with its own options, run as it is run by hand.
-    script = Path(__file__).resolve().parents[1] / "bench" / BENCHES[args.bench]
-    return subprocess.run([PYTHON, str(script), *args.extra], cwd=REPO_ROOT).returncode
+    import importlib
 
-
-BENCHES = {"http": "http_paths.py"}
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    return importlib.import_module(args.module).main(args.extra) or 0
 
 
 def _add_bench_parser(commands) -> None:
-    bench = commands.add_parser("bench", help="benchmarks on a private copy of the platform (bench/)")
-    kinds = bench.add_subparsers(dest="bench", required=True)
-    kinds.add_parser("http", help="cost per request of the hot HTTP paths against a plain DRF floor "
-                                  "(--quick, --gigs N; --help for more)", add_help=False)
-    bench.set_defaults(func=cmd_bench, extra=[])
+    # One subparser per bench; everything after its name goes to the bench's own parser (main(argv)).
+    bench = commands.add_parser("bench", help="benchmarks against their floors, with targets (docs/performance.md)")
+    benches = bench.add_subparsers(dest="bench", required=True)
+    benches.add_parser("events", help="CPU per event against a kombu floor; latency, loss, faults (issue 25)",
+                       add_help=False).set_defaults(func=cmd_bench, module="events_cost")
+    benches.add_parser("chat", help="CPU per chat message against a bare Channels floor; latency, loss (issue 25)",
+                       add_help=False).set_defaults(func=cmd_bench, module="chat_cost")
+    benches.add_parser("http", help="CPU per request of the hot HTTP paths against a plain DRF floor (issue 24)",
+                       add_help=False).set_defaults(func=cmd_bench, module="http_paths")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,11 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Commands whose further arguments are manage.py's (a bench script's for `bench`), and how many
-# arguments of their own come first.
+# Commands whose further arguments are manage.py's, and how many arguments of their own come first.
 PASSED_ON = {"createsuperuser": 0, "shell": 1, "run": 1, "bench": 1}
 # Commands with environments of their own: `up` names the platform, `test` runs on the test servers,
-# `bench` starts a private platform.
+# a bench on private ports, databases and vhosts.
 OWN_ENVIRONMENT = frozenset({"up", "test", "bench"})
 
 

@@ -189,3 +189,24 @@ def test_password_reset_event_validates():
             "user_id": str(uuid.uuid4()), "email": "a@example.com", "username": "abc",
             "reset_url": "short", "expires_at": "2026-11-27T21:18:00Z",
         })
+
+
+@pytest.mark.django_db(transaction=True)
+def test_connection_upkeep_health_checks_the_connection_at_most_once_per_interval():
+    from django.db import connection
+
+    from marketplace_libs.events.connections import ConnectionUpkeep
+
+    if not connection.settings_dict["CONN_HEALTH_CHECKS"] or not connection.settings_dict["CONN_MAX_AGE"]:
+        pytest.fail("the services' settings keep connections and health-check them; this test relies on both")
+    upkeep = ConnectionUpkeep(interval=3600)
+    connection.ensure_connection()
+    upkeep()  # the first call looks after the connection: its next use runs the health check
+    assert connection.health_check_done is False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.health_check_done is True
+    upkeep()  # within the interval: no second health check is asked for
+    assert connection.health_check_done is True
+    ConnectionUpkeep(interval=0)()
+    assert connection.health_check_done is False

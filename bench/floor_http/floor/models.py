@@ -28,6 +28,7 @@ class Seller(models.Model):
     user_id = models.UUIDField(primary_key=True)
     username = models.CharField(max_length=30)
     display_name = models.CharField(max_length=50)
+    level = models.CharField(max_length=10)
 
     class Meta:
         managed = False
@@ -56,6 +57,7 @@ class Gig(models.Model):
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True)
     rating_count = models.IntegerField()
     orders_count = models.IntegerField()
+    favourites_count = models.IntegerField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     deleted_at = models.DateTimeField(null=True)
@@ -63,6 +65,16 @@ class Gig(models.Model):
     class Meta:
         managed = False
         db_table = "catalog_gig"
+
+
+class Favourite(models.Model):
+    user_id = models.UUIDField()
+    gig = models.ForeignKey(Gig, on_delete=models.DO_NOTHING)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "catalog_favourite"
 
 
 class Package(models.Model):

@@ -21,7 +21,7 @@ class SellerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Seller
-        fields = ["id", "username", "display_name"]
+        fields = ["id", "username", "display_name", "level"]
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -39,11 +39,13 @@ class GigSummarySerializer(serializers.ModelSerializer):
     seller = SellerSerializer()
     packages = serializers.SerializerMethodField()
     images = ImageSerializer(many=True)
+    is_favourite = serializers.BooleanField(allow_null=True, read_only=True)
 
     class Meta:
         model = Gig
         fields = ["id", "title", "category", "tags", "status", "seller", "price_from", "currency", "packages",
-                  "images", "rating_avg", "rating_count", "orders_count", "created_at", "updated_at"]
+                  "images", "rating_avg", "rating_count", "orders_count", "favourites_count", "is_favourite",
+                  "created_at", "updated_at"]
 
     def get_tags(self, gig):
         return sorted(tag.name for tag in gig.tags.all())

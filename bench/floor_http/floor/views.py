@@ -3,13 +3,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Value
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from .models import Gig, ListedPackage, Order, OutboxRow, User
+from .models import Favourite, Gig, ListedPackage, Order, OutboxRow, User
 from .serializers import GigSerializer, GigSummarySerializer, MeSerializer, OrderSerializer, PlaceOrderSerializer
 
 PRICE_BANDS = [(0, 25), (25, 50), (50, 100), (100, 250), (250, 500), (500, None)]
@@ -20,6 +20,12 @@ CENT = Decimal("0.01")
 
 def _gigs():
     return Gig.objects.select_related("seller", "category").prefetch_related("tags", "packages", "images")
+
+
+def _with_is_favourite(gigs, user):
+    if user is None:  # UNAUTHENTICATED_USER = None: no caller, no favourites
+        return gigs.annotate(is_favourite=Value(None, output_field=BooleanField()))
+    return gigs.annotate(is_favourite=Exists(Favourite.objects.filter(user_id=user.id, gig=OuterRef("pk"))))
 
 
 class GigList(generics.ListAPIView):
@@ -46,8 +52,8 @@ class GigList(generics.ListAPIView):
         elif ordering == "relevance":
             ordering = "-created_at"
         self.matching = gigs
-        return gigs.order_by(*ORDERINGS[ordering]).select_related("seller", "category").prefetch_related(
-            "tags", "packages", "images")
+        return _with_is_favourite(gigs, self.request.user).order_by(*ORDERINGS[ordering]).select_related(
+            "seller", "category").prefetch_related("tags", "packages", "images")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -67,7 +73,10 @@ class GigList(generics.ListAPIView):
 class GigDetail(generics.RetrieveAPIView):
     serializer_class = GigSerializer
     permission_classes = [AllowAny]
-    queryset = _gigs().filter(status__in=["active", "paused"], deleted_at__isnull=True)
+
+    def get_queryset(self):
+        gigs = _gigs().filter(status__in=["active", "paused"], deleted_at__isnull=True)
+        return _with_is_favourite(gigs, self.request.user)
 
 
 class Me(generics.RetrieveAPIView):

@@ -22,12 +22,12 @@ import structlog
 from celery import bootsteps
 from celery.exceptions import Reject
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 from kombu import Consumer
 
 from .. import metrics
 from . import broker
+from .connections import ConnectionUpkeep
 from .consumer import apply_events, checked_event, handle_envelope, handling_context, publisher_of_dead_letters
 
 log = structlog.get_logger("marketplace.events")
@@ -47,6 +47,7 @@ class EventBatch:
     def __init__(self, publish_dead_letter):
         self.publish_dead_letter = publish_dead_letter
         self.messages: list = []
+        self.connection_upkeep = ConnectionUpkeep()
 
     def add(self, message) -> None:
         self.messages.append(message)
@@ -58,7 +59,7 @@ class EventBatch:
         messages, self.messages = self.messages, []
         if not messages:
             return
-        close_old_connections()
+        self.connection_upkeep()
         started = time.perf_counter()
         try:
             applied = self._apply_together(messages)

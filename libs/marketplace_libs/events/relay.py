@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection as db_connection
+from django.db import DatabaseError, connection as db_connection
 from django.utils import timezone
 from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
@@ -28,6 +28,7 @@ from kombu.exceptions import KombuError
 from .. import metrics
 from . import broker
 from .confirms import BrokerRefused, ConfirmedBatchPublisher
+from .connections import ConnectionUpkeep
 from .models import OutboxEvent
 from .publishing import OUTBOX_CHANNEL
 
@@ -61,6 +62,7 @@ class OutboxRelay:
         self._broker = None
         self._publisher = None
         self._last_purge = 0.0
+        self._connection_upkeep = ConnectionUpkeep()
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -88,7 +90,7 @@ class OutboxRelay:
 
     def relay_batch(self) -> int:
         """Send the oldest unpublished rows; returns how many were confirmed."""
-        close_old_connections()
+        self._connection_upkeep()
         started = time.perf_counter()
         rows = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[: self.batch_size])
         # The oldest row waiting is the first one: its age is the outbox's lag.
