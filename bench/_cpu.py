@@ -1,5 +1,5 @@
 """Where a benchmark's CPU goes: process ticks from /proc, process groups, the machine's busy time,
-and the PostgreSQL backends serving one database."""
+and the PostgreSQL backends serving some databases."""
 
 from __future__ import annotations
 
@@ -53,13 +53,17 @@ def machine_busy_ticks() -> int:
 
 
 class BackendSampler:
-    """CPU seconds of the PostgreSQL backends serving ``database`` between start() and stop().
+    """CPU seconds of the PostgreSQL backends serving ``databases`` (one name or several) between start()
+    and stop(), leaving out the sampler's own connection and those named ``excluded_application`` (a
+    bench's other queries of its own).
 
     Backends come and go (CONN_MAX_AGE recycles connections every minute): they are sampled every
-    0.5 s, and one that ended counts with its last sample."""
+    ``interval`` seconds, and one that ended counts with its last sample."""
 
-    def __init__(self, url: str, database: str):
-        self.url, self.database = url, database
+    def __init__(self, url: str, databases: str | list[str], *, excluded_application: str | None = None,
+                 interval: float = 0.5):
+        self.url, self.interval, self.excluded = url, interval, excluded_application
+        self.databases = [databases] if isinstance(databases, str) else list(databases)
         self.backends: dict[int, tuple[int, int]] = {}  # pid -> (ticks first seen, ticks last seen)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
@@ -67,12 +71,13 @@ class BackendSampler:
     def _sample(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as connection:
             while True:
-                for (pid,) in connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
-                                                 "AND pid <> pg_backend_pid()", [self.database]).fetchall():
+                for (pid,) in connection.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid() "
+                        "AND application_name IS DISTINCT FROM %s", [self.databases, self.excluded]).fetchall():
                     ticks = process_ticks(pid)
                     if ticks:
                         self.backends[pid] = (self.backends.get(pid, (ticks, ticks))[0], ticks)
-                if self.stopped.wait(0.5):
+                if self.stopped.wait(self.interval):
                     return
 
     def start(self) -> None:

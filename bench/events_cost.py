@@ -219,42 +219,6 @@ class PlatformSide(Side):
 
 # --- CPU --------------------------------------------------------------------------------------------
 
-class BackendsSampler:
-    """CPU seconds of the PostgreSQL backends serving ``databases`` (not the bench's own queries),
-    sampled every 0.25 s: a backend that ended counts with its last sample."""
-
-    def __init__(self, url: str, databases: list[str]):
-        self.url, self.databases = url, databases
-        self.backends: dict[int, tuple[int, int]] = {}
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        import psycopg
-        from _cpu import process_ticks
-
-        with psycopg.connect(self.url, autocommit=True, application_name=OBSERVER) as connection:
-            while True:
-                for (pid,) in connection.execute(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND application_name <> %s",
-                        [self.databases, OBSERVER]).fetchall():
-                    ticks = process_ticks(pid)
-                    if ticks:
-                        self.backends[pid] = (self.backends.get(pid, (ticks, ticks))[0], ticks)
-                if self.stopped.wait(0.25):
-                    return
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> float:
-        from _cpu import TICKS
-
-        self.stopped.set()
-        self.thread.join()
-        return sum(last - first for first, last in self.backends.values()) / TICKS
-
-
 class CpuMeter:
     def __init__(self, side: Side, databases: list[str]):
         from _cpu import processes_named
@@ -272,7 +236,10 @@ class CpuMeter:
         return ticks
 
     def start(self) -> None:
-        self.sampler = BackendsSampler(self.admin_url, self.databases)
+        from _cpu import BackendSampler
+
+        self.sampler = BackendSampler(self.admin_url, self.databases, excluded_application=OBSERVER,
+                                     interval=0.25)
         self.sampler.start()
         self.before = self._ticks()
 
