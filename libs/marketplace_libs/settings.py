@@ -72,6 +72,10 @@ def database_settings(config: PlatformConfig, service: str) -> dict:
             # reads then writes waits its turn instead of failing with "database is locked".
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # Tests on a file too, not Django's shared-cache memory database: there a socket's thread
+            # writing beside the test's fails at once with "database table is locked" instead of
+            # waiting its turn as it does on the file the platform runs on.
+            "TEST": {"NAME": str(config.var_dir / "db" / f"test_{name}.sqlite3")},
         }
     parts = urlsplit(config.database_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))

@@ -242,6 +242,8 @@ def test_sqlite_under_var_without_a_database_url(tmp_path):
     assert database["ENGINE"] == "django.db.backends.sqlite3"
     assert Path(database["NAME"]) == tmp_path / "db" / "marketplace_orders.sqlite3"
     assert (tmp_path / "db").is_dir()
+    # Tests too on a file beside it (its locks wait their turn), not on a shared-cache memory database.
+    assert Path(database["TEST"]["NAME"]) == tmp_path / "db" / "test_marketplace_orders.sqlite3"
 
 
 def test_caches_on_redis_when_configured(tmp_path):
