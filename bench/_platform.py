@@ -125,3 +125,13 @@ def percentile(values, fraction: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def verdict(checks: list[tuple[str, bool]]) -> int:
+    """Print each target as met or missed, then ``N of M within target``; the bench's exit status."""
+    print()
+    for text, ok in checks:
+        print(f"{'within' if ok else 'MISSED'}: {text}")
+    met = sum(ok for _, ok in checks)
+    print(f"{met} of {len(checks)} within target")
+    return 0 if met == len(checks) else 1

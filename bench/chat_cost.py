@@ -45,7 +45,7 @@ sys.path.insert(0, str(BENCH))
 import chat  # noqa: E402
 from _cpu import TICKS, BackendSampler, group_ticks, process_ticks, processes_named  # noqa: E402
 from _platform import (ROOT, bench_environment, database_url, percentile, recreate_database,  # noqa: E402
-                       running_processes)
+                       running_processes, verdict)
 
 FLOOR_DIR = BENCH / "chat_floor"
 REDIS_DB = 12
@@ -391,12 +391,7 @@ def report(results: dict, rate: float, args) -> int:
     floor_p99, floor_one = percentile(latencies["floor"], 0.99), percentile(results["floor"]["one"]["delivery"], 0.5)
     print(f"\n(the floor's own paced p99 {floor_p99:.1f} ms is {floor_p99 / floor_one:.2f} x its one-at-a-time p50: "
           "what the machine alone does to a tail)")
-    print()
-    for text, ok in checks:
-        print(f"{'within' if ok else 'MISSED'}: {text}")
-    met = sum(ok for _, ok in checks)
-    print(f"{met} of {len(checks)} within target")
-    return 0 if met == len(checks) else 1
+    return verdict(checks)
 
 
 if __name__ == "__main__":

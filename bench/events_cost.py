@@ -394,12 +394,9 @@ def report(results: dict, rate: float, args) -> int:
     floor_p99 = percentile(results["floor"]["paced_values"], 0.99)
     print(f"\n(the floor's own paced p99 {floor_p99:.1f} ms is {floor_p99 / results['floor']['one']['p50_ms']:.2f} x its "
           "one-at-a-time p50: what the machine alone does to a tail)")
-    print()
-    for text, ok in checks:
-        print(f"{'within' if ok else 'MISSED'}: {text}")
-    met = sum(ok for _, ok in checks)
-    print(f"{met} of {len(checks)} within target")
-    return 0 if met == len(checks) else 1
+    from _platform import verdict
+
+    return verdict(checks)
 
 
 # --- main ----------------------------------------------------------------------------------------
