@@ -30,16 +30,21 @@ def order_for_party(order_id, user_id) -> Order | None:
             .prefetch_related(*ORDER_DETAIL).first())
 
 
-def orders_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:
+def _of_party(rows: QuerySet, user_id, *, role: str | None, status: str | None) -> QuerySet:
+    """``rows`` (orders or offers) of ``user_id`` as buyer, seller or either, newest first."""
     if role == "buyer":
-        orders = Order.objects.filter(buyer_id=user_id)
+        rows = rows.filter(buyer_id=user_id)
     elif role == "seller":
-        orders = Order.objects.filter(seller_id=user_id)
+        rows = rows.filter(seller_id=user_id)
     else:
-        orders = Order.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id))
+        rows = rows.filter(Q(buyer_id=user_id) | Q(seller_id=user_id))
     if status:
-        orders = orders.filter(status=status)
-    return orders.order_by("-created_at", "id")
+        rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "id")
+
+
+def orders_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Order]:
+    return _of_party(Order.objects.all(), user_id, role=role, status=status)
 
 
 def files_for(order: Order, user_id) -> list[OrderFile]:
@@ -53,15 +58,7 @@ def file_for(order: Order, file_id, user_id) -> OrderFile | None:
 
 
 def offers_of(user_id, *, role: str | None = None, status: str | None = None) -> QuerySet[Offer]:
-    if role == "buyer":
-        offers = Offer.objects.filter(buyer_id=user_id)
-    elif role == "seller":
-        offers = Offer.objects.filter(seller_id=user_id)
-    else:
-        offers = Offer.objects.filter(Q(buyer_id=user_id) | Q(seller_id=user_id))
-    if status:
-        offers = offers.filter(status=status)
-    return offers.order_by("-created_at", "id")
+    return _of_party(Offer.objects.all(), user_id, role=role, status=status)
 
 
 def offer_for_party(offer_id, user_id) -> Offer | None:
