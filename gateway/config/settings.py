@@ -19,11 +19,10 @@ INSTALLED_APPS = [  # noqa: F811 - no admin, sessions or users at the edge
 ]
 MIDDLEWARE = [
     "marketplace_libs.middleware.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "marketplace_libs.middleware.ProblemFallbackMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "marketplace_libs.request_metrics.RequestMetricsMiddleware",
 ]
 DATABASES = {}
 TEMPLATES[0]["OPTIONS"]["context_processors"] = ["django.template.context_processors.request"]  # noqa: F821

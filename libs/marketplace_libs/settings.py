@@ -35,17 +35,16 @@ FRAMEWORK_APPS = [
 
 MIDDLEWARE = [
     "marketplace_libs.middleware.RequestIdMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "marketplace_libs.middleware.ProblemFallbackMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "marketplace_libs.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "marketplace_libs.admin_middleware.CsrfViewMiddleware",
+    "marketplace_libs.admin_middleware.AuthenticationMiddleware",
+    "marketplace_libs.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "marketplace_libs.request_metrics.RequestMetricsMiddleware",
 ]
 
 
@@ -56,7 +55,7 @@ def with_admin_sso(middleware: list[str], *, entry: str = ADMIN_SSO_MIDDLEWARE) 
     """``middleware`` with the admin's single sign-on ``entry`` right after Django's authentication
     middleware: it signs the staff member in, so ``request.user`` must already be there. The auth
     service passes its own entry, which sets the cookie the others read."""
-    position = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+    position = middleware.index("marketplace_libs.admin_middleware.AuthenticationMiddleware") + 1
     return [*middleware[:position], entry, *middleware[position:]]
 
 

@@ -192,8 +192,8 @@ def test_with_admin_sso_puts_it_after_authentication_and_before_messages():
     base = list(platform_settings.MIDDLEWARE)
     middleware = platform_settings.with_admin_sso(base)
     position = middleware.index(platform_settings.ADMIN_SSO_MIDDLEWARE)
-    assert middleware[position - 1] == "django.contrib.auth.middleware.AuthenticationMiddleware"
-    assert middleware[position + 1] == "django.contrib.messages.middleware.MessageMiddleware"
+    assert middleware[position - 1] == "marketplace_libs.admin_middleware.AuthenticationMiddleware"
+    assert middleware[position + 1] == "marketplace_libs.admin_middleware.MessageMiddleware"
     assert [name for name in middleware if name != platform_settings.ADMIN_SSO_MIDDLEWARE] == base
     assert base == platform_settings.MIDDLEWARE  # the shared list is left as it was
 

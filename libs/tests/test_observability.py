@@ -98,6 +98,68 @@ def test_a_line_whose_keys_nest_into_each_other_is_still_written(captured):
     assert line["message"] == "odd" and "marketplace.render_error" in line
 
 
+@pytest.mark.parametrize("fields", [
+    {"http.request.method": "GET", "url.path": "/api/x", "http.response.status_code": 200, "trace.id": "r-1",
+     "event.duration": 1_500_000, "marketplace.duration_ms": 1.5, "service.name": "libstest", "user.id": "u-1"},
+    {"error.type": "RuntimeError", "error.message": "boom", "exception": "Traceback...", "labels": {"a.b": 1}},
+    {"marketplace.note": "naïve café ✓", "marketplace.items": [1, "two", None], "odd": object.__new__(object)},
+    {},
+])
+def test_the_renderer_writes_what_ecs_logging_writes(fields):
+    import ecs_logging
+
+    event_dict = {"@timestamp": "2026-12-02T15:00:00.000Z", "event": "said", **fields}
+    ours = logging_setup.ECSRenderer()(None, "warning", dict(event_dict))
+    reference = ecs_logging.StructlogFormatter()(None, "warning", json.loads(json.dumps(event_dict, default=repr)))
+    assert json.loads(ours) == json.loads(reference)
+    assert ours.startswith('{"@timestamp":"2026-12-02T15:00:00.000Z","log.level":"warning","message":"said"')
+
+
+def test_lines_are_written_together_and_a_warning_at_once():
+    import logging
+
+    class CountingStream(io.StringIO):
+        writes = 0
+
+        def write(self, text):
+            self.writes += 1
+            return super().write(text)
+
+    stream = CountingStream()
+    handler = logging_setup.BatchingStreamHandler(stream, interval=60)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("tests.batching")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(handler)
+    try:
+        for number in range(5):
+            logger.info("line %d", number)
+        assert stream.getvalue() == "", "INFO lines wait for the writer thread"
+        logger.warning("trouble")
+        assert stream.getvalue().splitlines() == ["line 0", "line 1", "line 2", "line 3", "line 4", "trouble"]
+        assert stream.writes == 1, "one write for the whole batch"
+        logger.info("last words")
+        handler.flush()  # what logging.shutdown does at exit
+        assert stream.getvalue().splitlines()[-1] == "last words"
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_the_writer_thread_writes_a_batch_soon():
+    import logging
+    import time
+
+    stream = io.StringIO()
+    handler = logging_setup.BatchingStreamHandler(stream, interval=0.05)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    record = logging.LogRecord("tests.batching", logging.INFO, __file__, 1, "soon", (), None)
+    handler.handle(record)
+    deadline = time.monotonic() + 5
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stream.getvalue() == "soon\n"
+
+
 def test_uvicorn_and_gunicorn_lines_reach_the_json_handler():
     config = logging_setup.logging_config("libstest")
     for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
