@@ -62,6 +62,17 @@ def _clear_caches():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _write_log_lines_within_the_test():
+    """A test's log lines are written before it ends (the stdout handler batches them), so that
+    pytest shows them with the test they belong to."""
+    yield
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+
 # --- uploaded files: the file-system default and S3 (moto's server mode) ---------------------------
 
 def s3_test_endpoint() -> str:
