@@ -79,7 +79,7 @@ def database_settings(config: PlatformConfig, service: str) -> dict:
     parts = urlsplit(config.database_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
     database = environ.Env.db_url_config(url)
-    database.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+    database.update(ENGINE="marketplace_libs.postgresql", CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
     database.setdefault("TEST", {})["NAME"] = f"test_{name}"
     return database
 
