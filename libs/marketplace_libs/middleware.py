@@ -139,12 +139,16 @@ def client_address(request) -> str:
 def _is_trusted_proxy(address: str) -> bool:
     from django.conf import settings
 
+    return _is_within(address, tuple(getattr(settings, "MARKETPLACE_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)))
+
+
+@functools.lru_cache(maxsize=1024)  # a web process hears from a few proxies: parsed once, not per request
+def _is_within(address: str, listed: tuple[str, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    networks = _networks(tuple(getattr(settings, "MARKETPLACE_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)))
-    return any(ip in network for network in networks)
+    return any(ip in network for network in _networks(listed))
 
 
 @functools.lru_cache(maxsize=8)

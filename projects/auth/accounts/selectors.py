@@ -25,9 +25,10 @@ def active_user_by_email(email: str) -> User | None:
 
 
 def active_user_by_id(user_id) -> User | None:
+    # get(), not first(): a primary key needs no ORDER BY, whose compiling first() pays on every call.
     try:
-        return User.objects.filter(pk=user_id, is_active=True).first()
-    except (ValueError, ValidationError):
+        return User.objects.get(pk=user_id, is_active=True)
+    except (User.DoesNotExist, ValueError, ValidationError):
         return None
 
 
