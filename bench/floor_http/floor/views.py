@@ -45,8 +45,12 @@ class GigList(generics.ListAPIView):
             gigs = gigs.filter(price_from__lte=Decimal(params["max_price"]))
         ordering = params.get("ordering", "-created_at")
         if params.get("q"):
-            query = SearchQuery(" & ".join(f"{word}:*" for word in params["q"].split()), search_type="raw",
-                                config="english")
+            # The service's matching: whole words, the last one also as the beginning of a word as typed.
+            *complete, last = params["q"].split()
+            query = (SearchQuery(last, search_type="raw", config="english")
+                     | SearchQuery(f"{last}:*", search_type="raw", config="english_unstemmed"))
+            if complete:
+                query = SearchQuery(" & ".join(complete), search_type="raw", config="english") & query
             gigs = gigs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query,
                                                                              cover_density=True))
         elif ordering == "relevance":

@@ -1,9 +1,9 @@
 """Search in Elasticsearch (when MARKETPLACE_ELASTICSEARCH_URL is set): the same answers as ``database``.
 
-Matching: every term of ``q`` must match somewhere in title (×3), tags (×2) or description, either
-as a word with up to AUTO edits (a typo per short word, two per long one) or as the prefix of a
-word (``shopi`` finds "Shopify"); a phrase match on the title weighs in on top, so an exact title
-ranks first. The filters are Elasticsearch filters, the facets aggregations over the same query,
+Matching: every term of ``q`` must match somewhere in title (×3), tags (×2) or description as a
+word with up to AUTO edits (a typo per short word, two per long one); the last term may also be the
+beginning of a word, as typed (``shopi`` finds "Shopify"; ``editing`` does not find "editor"), as
+in the database; a phrase match on the title weighs in on top, so an exact title ranks first. The filters are Elasticsearch filters, the facets aggregations over the same query,
 and every ordering ends on the same tie-breakers as the database's (``id`` last).
 
 Results are lazy: counting runs one size-0 search (which also brings the facets), a slice runs one
@@ -77,18 +77,23 @@ def query_body(query: GigQuery) -> dict:
         filters.append({"term": {"tags.raw": tag}})
     body: dict = {"filter": filters}
     if query.terms:
-        body["must"] = [_term_matches(term) for term in query.terms]
+        *complete, last = query.terms
+        body["must"] = [*(_word_matches(term) for term in complete), _last_word_matches(last)]
         body["should"] = [{"match_phrase": {"title": {"query": " ".join(query.terms), "boost": EXACT_TITLE_BOOST}}}]
     return {"bool": body}
 
 
-def _term_matches(term: str) -> dict:
+def _word_matches(term: str) -> dict:
     # A stop word ("the", "will") analyses to nothing: it then matches everything, as in the database.
-    return {"bool": {"minimum_should_match": 1, "should": [
-        {"multi_match": {"query": term, "fields": FIELDS, "type": "best_fields", "fuzziness": "AUTO",
-                         "zero_terms_query": "all"}},
-        {"multi_match": {"query": term, "fields": FIELDS, "type": "phrase_prefix", "zero_terms_query": "all"}},
-    ]}}
+    return {"multi_match": {"query": term, "fields": FIELDS, "type": "best_fields", "fuzziness": "AUTO",
+                            "zero_terms_query": "all"}}
+
+
+def _last_word_matches(term: str) -> dict:
+    """The word, or the beginning of an indexed word as typed (a prefix query is not analysed)."""
+    prefixes = [{"prefix": {field: {"value": term, "boost": float(boost or 1)}}}
+                for field, _, boost in (name.partition("^") for name in FIELDS)]
+    return {"bool": {"minimum_should_match": 1, "should": [_word_matches(term), *prefixes]}}
 
 
 # --- the results ----------------------------------------------------------------------------------

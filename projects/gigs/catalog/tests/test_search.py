@@ -131,6 +131,13 @@ def test_prefixes_and_a_one_letter_typo_still_find_the_gig(api_client, make_gig)
     assert titles(api_client.get(f"{GIGS}/", {"q": "quantum chromodynamics"})) == []
 
 
+def test_the_last_word_may_be_half_typed_the_others_are_whole_words(api_client, make_gig):
+    logo = make_gig("I will design a minimalist logo for your brand")
+    logotype = make_gig("I will design logotype guidelines for your brand")
+    assert titles(api_client.get(f"{GIGS}/", {"q": "logo desi"})) == [logo["title"]]
+    assert sorted(titles(api_client.get(f"{GIGS}/", {"q": "design logo"}))) == sorted([logo["title"], logotype["title"]])
+
+
 def test_search_combines_with_filters(api_client, make_gig):
     make_gig("I will design a modern logo", price="30.00")
     make_gig("I will design a luxury logo", price="300.00")
