@@ -32,12 +32,7 @@ sys.path.insert(0, str(BENCH))
 
 from gig_search import PRICE_FILTERS, SEARCH_QUERIES  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def backend_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+from _cpu import TICKS, process_ticks as backend_ticks  # noqa: E402
 
 
 def setup(service_dir: Path, database_prefix: str, redis_url: str) -> None:

@@ -51,8 +51,7 @@ class GigList(generics.ListAPIView):
                      | SearchQuery(f"{last}:*", search_type="raw", config="english_unstemmed"))
             if complete:
                 query = SearchQuery(" & ".join(complete), search_type="raw", config="english") & query
-            gigs = gigs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query,
-                                                                             cover_density=True))
+            gigs = gigs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
         elif ordering == "relevance":
             ordering = "-created_at"
         self.matching = gigs

@@ -3,7 +3,7 @@
 PostgreSQL: a weighted ``tsvector`` (title A, tags B, description C) kept on the gig and indexed
 with GIN; every word must match, as a whole word once stemmed ("logos" finds "logo", "log" does
 not), and the last one also as the beginning of a longer word (``logo desi`` finds "logo design";
-``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank_cd``. When no gig matches, the query is retried on title trigrams (``pg_trgm``,
+``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank`` (title words weigh most, then tags, then the description). When no gig matches, the query is retried on title trigrams (``pg_trgm``,
 ``%>`` with a GIN trigram index), which forgives a typo per word ("desgin" finds "design").
 
 A search costs one statement over the matching gigs, whatever their number (figures in
@@ -168,7 +168,7 @@ def _matching(gigs: QuerySet[Gig], query: GigQuery):
         from django.contrib.postgres.search import SearchRank
 
         tsquery = _text_query(query.terms)
-        return gigs.filter(search_vector=tsquery), SearchRank(F("search_vector"), tsquery, cover_density=True)
+        return gigs.filter(search_vector=tsquery), SearchRank(F("search_vector"), tsquery)
     condition = Q()
     relevance = Value(0)
     for term in query.terms:
