@@ -124,17 +124,23 @@ def mark_published(ids: list[int]) -> None:
                        [published_at.get_db_prep_save(timezone.now(), db_connection), *ids])
 
 
-def scan_the_outbox_in_id_order(sender=None, connection=db_connection, **kwargs) -> None:
-    """Make the relay's PostgreSQL session read the unpublished rows by walking their index in order.
+def configure_relay_session(sender=None, connection=db_connection, **kwargs) -> None:
+    """Settings of the relay's own PostgreSQL session (connected to ``connection_created`` by run()).
 
-    Marking a row published leaves its entry in the partial index ``outbox_unpublished_idx`` until a
-    VACUUM. A plain index scan marks such entries dead as it passes them, so the next batch skips them;
-    the bitmap scan the planner otherwise picks visits the heap page of every row published since the
-    last VACUUM, on every batch, and that grew with the outbox (docs/performance.md, issue 25).
+    Bitmap scans off: marking a row published leaves its entry in the partial index
+    ``outbox_unpublished_idx`` until a VACUUM. A plain index scan marks such entries dead as it
+    passes them, so the next batch skips them; the bitmap scan the planner otherwise picks visits the
+    heap page of every row published since the last VACUUM, on every batch, and that grows with the
+    outbox (docs/performance.md, issue 25).
+
+    Commits not waiting for the WAL flush: the relay only ever commits "these rows were published".
+    If PostgreSQL crashed before flushing that, the rows would be sent again, which the inboxes
+    absorb, exactly as when the relay dies between the confirm and the UPDATE.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET enable_bitmapscan = off")
+            cursor.execute("SET synchronous_commit = off")
 
 
 class OutboxRelay:
@@ -152,9 +158,9 @@ class OutboxRelay:
 
     def run(self) -> None:
         metrics.serve("relay", self.service)
-        connection_created.connect(scan_the_outbox_in_id_order)
+        connection_created.connect(configure_relay_session)
         if db_connection.connection is not None:
-            scan_the_outbox_in_id_order()
+            configure_relay_session()
         while not self.stop.is_set():
             try:
                 self._run_as_leader()
