@@ -412,6 +412,9 @@ def parse(argv):
                         help="py-spy the relay and consumers during the first paced round (slows it: CPU figures of a "
                              "profiled run are not comparable); collapsed stacks in DIR")
     parser.add_argument("--one", type=int, default=None, help="events sent one at a time (default 60, quick 25)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="events/s of the paced rounds (default: 50 %% of this run's platform saturation); "
+                             "fixed, it lets two runs of different code be compared at the same batch sizes")
     args = parser.parse_args(argv)
     defaults = dict(rounds=1, seconds=6, burst=1500, one=25) if args.quick else dict(rounds=2, seconds=15, burst=4000, one=60)
     for name, value in defaults.items():
@@ -453,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, side in sides.items():
             results[name]["saturation"] = figures = saturation(side, args.burst)
             note(name, "saturation", figures)
-        rate = max(1.0, round(results["platform"]["saturation"]["events_per_s"] / 2))
+        rate = args.rate or max(1.0, round(results["platform"]["saturation"]["events_per_s"] / 2))
         for name, side in sides.items():
             results[name]["one"] = figures = one_at_a_time(side, args.one)
             note(name, "one at a time", figures)

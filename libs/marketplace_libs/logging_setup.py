@@ -461,6 +461,9 @@ def logging_config(service: str, level: str = "INFO") -> dict:
 def configure_structlog(service: str) -> None:
     structlog.configure(
         processors=[
+            # A line below the logger's level is dropped before any work is done on it: the relay and
+            # the batch consumer write a debug line per batch (docs/performance.md, issue 25).
+            structlog.stdlib.filter_by_level,
             *_shared_processors(service),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -28,7 +28,7 @@ from kombu import Consumer
 from .. import metrics
 from . import broker
 from .connections import ConnectionUpkeep
-from .consumer import apply_events, checked_event, handle_envelope, handling_context, publisher_of_dead_letters
+from .consumer import apply_events, checked_event, handle_envelope, log_fields, publisher_of_dead_letters
 
 log = structlog.get_logger("marketplace.events")
 
@@ -82,9 +82,10 @@ class EventBatch:
         for event in events:
             outcome = "applied" if event.id in applied else "duplicate"
             metrics.count_handled(event.type, outcome)
-            with handling_context(event):
-                log.info("event_handled", outcome=outcome,
-                         batch=len(events), lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2))
+            # The event's ids as fields of the line: cheaper than entering handling_context per event
+            # for one line (docs/performance.md, issue 25).
+            log.info("event_handled", outcome=outcome, batch=len(events),
+                     lag_ms=round((now - event.occurred_at).total_seconds() * 1000, 2), **log_fields(event))
         return len(applied)
 
     def _apply_alone(self, message) -> None:

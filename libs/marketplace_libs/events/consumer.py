@@ -123,6 +123,14 @@ def handling_context(event: Event):
         request_id_var.reset(request_token)
 
 
+def log_fields(event: Event) -> dict:
+    """What handling_context adds to a log line, for one line written outside it."""
+    fields = {"event_id": event.id, "event_type": event.type, "correlation_id": event.correlation_id}
+    if event.correlation_id:
+        fields["request_id"] = event.correlation_id
+    return fields
+
+
 def _apply_with_retries(event: Event, envelope: dict, publish_dead_letter) -> str:
     attempts = getattr(settings, "EVENTS_HANDLER_ATTEMPTS", 5)
     infrastructure_deadline = time.monotonic() + getattr(settings, "EVENTS_INFRASTRUCTURE_PATIENCE_SECONDS", 30)

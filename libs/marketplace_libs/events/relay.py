@@ -16,11 +16,14 @@ import hashlib
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
 import structlog
 from django.conf import settings
 from django.db import DatabaseError, connection as db_connection
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
@@ -29,7 +32,7 @@ from .. import metrics
 from . import broker
 from .confirms import BrokerRefused, ConfirmedBatchPublisher
 from .connections import ConnectionUpkeep
-from .models import OutboxEvent
+from .models import OutboxEvent, envelope_of
 from .publishing import OUTBOX_CHANNEL
 
 log = structlog.get_logger("marketplace.events.relay")
@@ -53,6 +56,93 @@ def send(producer, envelope: dict, *, exchange=broker.EVENTS_EXCHANGE, routing_k
     )
 
 
+class PendingEvent(NamedTuple):
+    """An outbox row waiting to be sent, as the relay needs it."""
+
+    id: int
+    event_type: str
+    occurred_at: datetime
+    attempts: int
+    envelope: dict
+
+
+# The relay runs these two statements for every batch, i.e. for every event when events come one at a
+# time: their text and converters are made once, not built through the ORM each time (docs/performance.md).
+_PENDING_COLUMNS = ("id", "event_id", "event_type", "version", "occurred_at", "producer", "correlation_id", "data",
+                    "attempts")
+
+
+@cache
+def _pending_statement(vendor: str) -> str:
+    meta = OutboxEvent._meta
+    quote = db_connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _PENDING_COLUMNS)
+    # Matches the partial index outbox_unpublished_idx.
+    return (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('published_at').column)} "
+            f"IS NULL ORDER BY {quote(meta.pk.column)} LIMIT %s")
+
+
+@cache
+def _pending_converters(vendor: str) -> tuple:
+    """Per column, what the ORM would apply to the value the driver returns (e.g. JSON text to a dict)."""
+    table = OutboxEvent._meta.db_table
+    converters = []
+    for name in _PENDING_COLUMNS:
+        column = OutboxEvent._meta.get_field(name).get_col(table)
+        converters.append((column, tuple(db_connection.ops.get_db_converters(column))
+                           + tuple(column.get_db_converters(db_connection))))
+    return tuple(converters)
+
+
+def pending_events(limit: int) -> list[PendingEvent]:
+    """The oldest unpublished outbox rows, oldest first."""
+    with db_connection.cursor() as cursor:
+        cursor.execute(_pending_statement(db_connection.vendor), [limit])
+        rows = cursor.fetchall()
+    converters = _pending_converters(db_connection.vendor)
+    pending = []
+    for row in rows:
+        values = []
+        for value, (column, functions) in zip(row, converters):
+            for function in functions:
+                value = function(value, column, db_connection)
+            values.append(value)
+        id_, event_id, event_type, version, occurred_at, producer, correlation_id, data, attempts = values
+        pending.append(PendingEvent(id_, event_type, occurred_at, attempts,
+                                    envelope_of(event_id, event_type, version, occurred_at, producer, correlation_id,
+                                                data)))
+    return pending
+
+
+def mark_published(ids: list[int]) -> None:
+    meta = OutboxEvent._meta
+    quote = db_connection.ops.quote_name
+    published_at = meta.get_field("published_at")
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote(published_at.column)} = %s "
+                       f"WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})",
+                       [published_at.get_db_prep_save(timezone.now(), db_connection), *ids])
+
+
+def configure_relay_session(sender=None, connection=db_connection, **kwargs) -> None:
+    """Settings of the relay's own PostgreSQL session (connected to ``connection_created`` by run()).
+
+    Bitmap scans off: marking a row published leaves its entry in the partial index
+    ``outbox_unpublished_idx`` until a VACUUM. A plain index scan marks such entries dead as it
+    passes them, so the next batch skips them; the bitmap scan the planner otherwise picks visits the
+    heap page of every row published since the last VACUUM, on every batch, and that grows with the
+    outbox (docs/performance.md, issue 25).
+
+    Commits not waiting for the WAL flush: the relay only ever commits "these rows were published".
+    If PostgreSQL crashed before flushing that, the rows would be sent again, which the inboxes
+    absorb, exactly as when the relay dies between the confirm and the UPDATE.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_bitmapscan = off")
+            cursor.execute("SET synchronous_commit = off")
+
+
 class OutboxRelay:
     def __init__(self, *, batch_size: int = 500, sweep_seconds: float = 1.0):
         self.service = settings.MARKETPLACE_SERVICE
@@ -68,6 +158,9 @@ class OutboxRelay:
 
     def run(self) -> None:
         metrics.serve("relay", self.service)
+        connection_created.connect(configure_relay_session)
+        if db_connection.connection is not None:
+            configure_relay_session()
         while not self.stop.is_set():
             try:
                 self._run_as_leader()
@@ -92,7 +185,7 @@ class OutboxRelay:
         """Send the oldest unpublished rows; returns how many were confirmed."""
         self._connection_upkeep()
         started = time.perf_counter()
-        rows = list(OutboxEvent.objects.filter(published_at__isnull=True).order_by("id")[: self.batch_size])
+        rows = pending_events(self.batch_size)
         # The oldest row waiting is the first one: its age is the outbox's lag.
         metrics.set_outbox_lag((timezone.now() - rows[0].occurred_at).total_seconds() if rows else 0.0)
         if not rows:
@@ -103,10 +196,10 @@ class OutboxRelay:
             if publisher is None:  # no confirms to wait for (the embedded transport)
                 producer = self._broker.Producer()
                 for row in rows:
-                    send(producer, row.envelope())
+                    send(producer, row.envelope)
                     confirmed.append(row.id)
             else:
-                publisher.publish_batch(lambda producer, row: send(producer, row.envelope()), rows)
+                publisher.publish_batch(lambda producer, row: send(producer, row.envelope), rows)
                 confirmed = [row.id for row in rows]
         except (*BROKER_ERRORS, BrokerRefused, TimeoutError) as error:
             failed = rows[len(confirmed)]
@@ -118,7 +211,7 @@ class OutboxRelay:
         finally:
             if confirmed:
                 confirmed_at = time.perf_counter()
-                OutboxEvent.objects.filter(id__in=confirmed).update(published_at=timezone.now())
+                mark_published(confirmed)
                 metrics.count_published(row.event_type for row in rows[: len(confirmed)])
                 if len(confirmed) == len(rows) < self.batch_size:
                     metrics.set_outbox_lag(0.0)  # nothing else was waiting
