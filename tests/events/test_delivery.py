@@ -42,9 +42,14 @@ def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
     rows = fleet.query("probe_a", "SELECT producer, correlation_id, event_type FROM events_inboxevent "
                                   "WHERE event_id = %s", [str(event.event_id)])
     assert rows == [("probe_producer", "req-correlation-check", "user.registered")]
-    log = (fleet.log_dir / "probe_a-worker.log").read_text()
-    handled = [flatten(json.loads(line)) for line in log.splitlines()
-               if str(event.event_id) in line and '"event_handled"' in line]
+
+    def handled_lines():  # the worker writes its INFO lines in batches (decisions 77)
+        log = (fleet.log_dir / "probe_a-worker.log").read_text()
+        return [flatten(json.loads(line)) for line in log.splitlines()
+                if str(event.event_id) in line and '"event_handled"' in line]
+
+    fleet.wait_for(handled_lines, timeout=10, what="the worker's event_handled line")
+    handled = handled_lines()
     # ECS lines (docs/observability.md): the correlation id is the request's trace id.
     assert handled and handled[0]["marketplace.correlation_id"] == "req-correlation-check"
     assert handled[0]["trace.id"] == "req-correlation-check"
