@@ -6,7 +6,7 @@ from django.db import connection, connections
 
 from marketplace_libs.postgresql import base
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.needs_postgresql]
 
 
 @pytest.fixture(autouse=True)
