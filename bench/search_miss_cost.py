@@ -32,7 +32,7 @@ sys.path.insert(0, str(BENCH))
 
 from gig_search import PRICE_FILTERS, SEARCH_QUERIES  # noqa: E402
 
-from _cpu import TICKS, process_ticks as backend_ticks  # noqa: E402
+from _cpu import TICKS, process_ticks  # noqa: E402
 
 
 def setup(service_dir: Path, database_prefix: str, redis_url: str) -> None:
@@ -80,10 +80,10 @@ def main() -> None:
 
     per_round = []
     for _ in range(args.rounds):
-        began, wall = backend_ticks(pid), time.perf_counter()
+        began, wall = process_ticks(pid), time.perf_counter()
         for params in searches:
             client.get("/api/gigs/", params)
-        per_round.append((1000 * (backend_ticks(pid) - began) / TICKS / len(searches),
+        per_round.append((1000 * (process_ticks(pid) - began) / TICKS / len(searches),
                           1000 * (time.perf_counter() - wall) / len(searches)))
     print(f"{args.service_dir}: {len(searches)} searches × {args.rounds}, every one a miss; "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -114,7 +114,7 @@ def main() -> None:
                     ms = plan["Execution Time"] + plan["Planning Time"]
                     total += ms
                     kind = ("summary and first ids" if sql.startswith("WITH matching") else "summary" if "COUNT(" in sql
-                            else "page ids" if "ts_rank_cd" in sql or "similarity" in sql else "other")
+                            else "page ids" if "ts_rank(" in sql or "similarity" in sql else "other")
                     per_kind.setdefault(kind, []).append(ms)
             totals.append(total)
         print(f"EXPLAIN ANALYZE (planning + execution) ms per search: mean {statistics.mean(totals):.2f}, "

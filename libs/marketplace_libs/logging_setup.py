@@ -242,7 +242,7 @@ class ECSRenderer:
         try:
             body = _nested(fields)
         except _FieldClash:
-            body = _unrendered(head, fields)
+            body = _unrendered(fields)
         body.setdefault("ecs.version", ecs_logging.ECS_VERSION)
         return _dumps(head)[:-1] + "," + _dumps(body, sort_keys=True)[1:]
 
@@ -283,7 +283,7 @@ def _merged(into: dict, other: dict, key: str) -> dict:
     return into
 
 
-def _unrendered(head: dict, fields: dict) -> dict:
+def _unrendered(fields: dict) -> dict:
     kept = {key: fields[key] for key in ("service.name", "trace.id") if fields.get(key) is not None}
     return kept | {"marketplace.unrendered": repr(fields), "marketplace.render_error": "field clash"}
 

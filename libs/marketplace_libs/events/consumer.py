@@ -116,16 +116,19 @@ def handling_context(event: Event):
     request_token = request_id_var.set(event.correlation_id or None)
     try:
         # bound_contextvars restores what was bound before, so contexts nest.
-        with structlog.contextvars.bound_contextvars(event_id=event.id, event_type=event.type,
-                                                     correlation_id=event.correlation_id):
+        with structlog.contextvars.bound_contextvars(**_event_ids(event)):
             yield
     finally:
         request_id_var.reset(request_token)
 
 
+def _event_ids(event: Event) -> dict:
+    return {"event_id": event.id, "event_type": event.type, "correlation_id": event.correlation_id}
+
+
 def log_fields(event: Event) -> dict:
     """What handling_context adds to a log line, for one line written outside it."""
-    fields = {"event_id": event.id, "event_type": event.type, "correlation_id": event.correlation_id}
+    fields = _event_ids(event)
     if event.correlation_id:
         fields["request_id"] = event.correlation_id
     return fields

@@ -262,10 +262,6 @@ def _named(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def facets_of(gigs: QuerySet[Gig]) -> Facets:
-    return _facets(_summary_of(gigs))
-
-
 def _facets(summary: list[dict]) -> Facets:
     categories = sorted(({"slug": row["slug"], "name": row["name"], "count": row["count"]}
                          for row in summary), key=lambda row: (-row["count"], row["slug"]))
