@@ -7,7 +7,8 @@ Creates its own database (``bench_search_marketplace_gigs``), migrates the gig s
 with --gigs gigs (titles "I will …" from per-category vocabularies, descriptions of a few sentences,
 1–5 tags, 1–3 packages, spread over every leaf category, 20,000 sellers, ratings and orders on most)
 through COPY, with the search vector computed in SQL by the same expression as
-``services._refresh_search_vector``; then VACUUM ANALYZE. --reuse keeps a database already seeded
+``services._refresh_search_vector``, the typo correction's vocabulary rebuilt by the service's
+``rebuild_search_words``; then VACUUM ANALYZE. --reuse keeps a database already seeded
 with that many gigs (migrations still run, so a new index lands on it).
 
 Then runs the gig service as ``manage_all.py up`` does (gunicorn, 2 gthread workers of 4 threads)
@@ -422,6 +423,10 @@ def seed(env: dict, name: str, count: int, rng: random.Random) -> None:
                                           "delivery_days", "revisions"], package_rows)
         _copy(cursor, "catalog_gig_tags", ["gig_id", "tag_id"], tag_rows)
         connection.commit()
+    # The typo correction's vocabulary, from the seeded titles and tags, by the service's own command.
+    subprocess.run([sys.executable, str(ROOT / "manage_all.py"), "run", "gigs", "rebuild_search_words"], cwd=ROOT,
+                   env={**env, "MARKETPLACE_DATABASE_PREFIX": name.removesuffix("gigs")}, check=True,
+                   stdout=subprocess.DEVNULL)
     with psycopg.connect(database_url(env, name), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
     print(f"seeded {count} gigs, {len(package_rows)} packages, {len(tag_rows)} tag links "

@@ -40,6 +40,16 @@ class Tag(models.Model):
         return self.name
 
 
+class SearchWord(models.Model):
+    """A plain word of an active gig's title or tags: what a misspelt search word is corrected to
+    (search/vocabulary.py; PostgreSQL only)."""
+
+    word = models.CharField(primary_key=True, max_length=100)
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class GigStatus(models.TextChoices):
     DRAFT = "draft"
     ACTIVE = "active"

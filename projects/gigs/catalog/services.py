@@ -20,6 +20,7 @@ from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
 from . import events, rules, search
+from .search import vocabulary
 from .models import Category, Favourite, Gig, GigImage, GigRating, GigSale, GigStatus, Package, Seller, Tag
 
 log = structlog.get_logger(__name__)
@@ -162,6 +163,8 @@ def _refresh_search_vector(gig: Gig) -> None:
         SearchVector(Value(gig.title), weight="A", config="english")
         + SearchVector(Value(gig.tags_text), weight="B", config="english")
         + SearchVector(Value(gig.description), weight="C", config="english")))
+    if gig.status == GigStatus.ACTIVE and gig.deleted_at is None:
+        vocabulary.add_words_of(title=gig.title, tags_text=gig.tags_text)
 
 
 # --- favourites ---------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 PostgreSQL: a weighted ``tsvector`` (title A, tags B, description C) kept on the gig and indexed
 with GIN; every word must match, as a whole word once stemmed ("logos" finds "logo", "log" does
 not), and the last one also as the beginning of a longer word (``logo desi`` finds "logo design";
-``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank`` (title words weigh most, then tags, then the description). When no gig matches, the query is retried on title trigrams (``pg_trgm``,
-``%>`` with a GIN trigram index), which forgives a typo per word ("desgin" finds "design").
+``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank`` (title words weigh most, then tags, then the description). When no gig
+matches, each word missing from the vocabulary of titles and tags is corrected to the nearest words
+there (``vocabulary.py``: "desgin" finds "design") and the search runs once more.
 
 A search costs one statement over the matching gigs, whatever their number (figures in
 docs/performance.md, bench/gig_search.py, bench/search_miss_cost.py): with words to match, the
@@ -24,10 +25,9 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 
 from .. import rules
 from ..models import Category, Gig, GigStatus
-from . import memo
+from . import memo, vocabulary
 from .query import Facets, GigQuery
 
-TRIGRAM_THRESHOLD = 0.45
 # The last word of a search, unstemmed, as the beginning of a word: migration 0009.
 PREFIX_CONFIG = "english_unstemmed"
 # The ids a text search's one pass keeps in order: the largest page (marketplace_libs.pagination).
@@ -62,7 +62,8 @@ class DatabaseResults:
         self._relevance = None  # what "relevance" orders by, when there are terms
         self._summary: list[dict] | None = None
         self._first_ids: list | None = None  # the first FIRST_IDS ids in order, when the summary brought them
-        self._by_trigrams = False  # the full-text match found nothing: title trigrams answered
+        # Per word, the words looked for instead, once the words as typed matched nothing.
+        self._corrected: tuple[tuple[str, ...], ...] | None = None
         self._generation = memo.generation()  # one read per search: the summary and the page agree
 
     def _summarize(self) -> list[dict]:
@@ -70,13 +71,14 @@ class DatabaseResults:
             key = memo.key(self._generation, "summary and first ids", self.query)
             kept = memo.get(key)
             if kept is not None:
-                self._summary, self._first_ids, self._by_trigrams = kept
+                self._summary, self._first_ids, self._corrected = kept
                 return self._summary
             self._summary, self._first_ids = self._summary_and_first_ids()
             if self.query.terms and not self._summary and connection.vendor == "postgresql":
-                self._by_trigrams = True
-                self._summary, self._first_ids = self._summary_and_first_ids()
-            memo.put(key, (self._summary, self._first_ids, self._by_trigrams))
+                self._corrected = vocabulary.corrections(self.query.terms)
+                if self._corrected is not None:
+                    self._summary, self._first_ids = self._summary_and_first_ids()
+            memo.put(key, (self._summary, self._first_ids, self._corrected))
         return self._summary
 
     def _summary_and_first_ids(self) -> tuple[list[dict], list | None]:
@@ -86,9 +88,7 @@ class DatabaseResults:
         return _summary_of(self._gigs), None
 
     def _match(self) -> None:
-        gigs = _filtered(self.query)
-        match = _trigram_matching if self._by_trigrams else _matching
-        self._gigs, self._relevance = match(gigs, self.query)
+        self._gigs, self._relevance = _matching(_filtered(self.query), self.query, self._corrected)
 
     def count(self) -> int:
         return sum(row["count"] for row in self._summarize())
@@ -160,14 +160,15 @@ def _filtered(query: GigQuery) -> QuerySet[Gig]:
     return gigs
 
 
-def _matching(gigs: QuerySet[Gig], query: GigQuery):
-    """The gigs matching the terms, and the relevance expression (None without terms)."""
+def _matching(gigs: QuerySet[Gig], query: GigQuery, corrected=None):
+    """The gigs matching the terms (or their corrections), and the relevance expression (None
+    without terms)."""
     if not query.terms:
         return gigs, None
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchRank
 
-        tsquery = _text_query(query.terms)
+        tsquery = _text_query(query.terms) if corrected is None else _corrected_query(query.terms, corrected)
         return gigs.filter(search_vector=tsquery), SearchRank(F("search_vector"), tsquery)
     condition = Q()
     relevance = Value(0)
@@ -195,14 +196,18 @@ def _text_query(terms: tuple[str, ...]):
     return SearchQuery(" & ".join(complete), search_type="raw", config="english") & typed
 
 
-def _trigram_matching(gigs: QuerySet[Gig], query: GigQuery):
-    """PostgreSQL, when the full-text match found nothing: title trigrams, a typo per word forgiven."""
-    from django.contrib.postgres.search import TrigramWordSimilarity
+def _corrected_query(terms: tuple[str, ...], corrected: tuple[tuple[str, ...], ...]):
+    """``'logo' & ( 'design' | 'designs' )``: every word, or one of the words it was corrected to;
+    the last one, when left as typed, also as the beginning of a word, as in ``_text_query``."""
+    from django.contrib.postgres.search import SearchQuery
 
-    phrase = " ".join(query.terms)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
-    return gigs.filter(title__trigram_word_similar=phrase), TrigramWordSimilarity(phrase, "title")
+    query = None
+    for position, (term, words) in enumerate(zip(terms, corrected), start=1):
+        either = SearchQuery(" | ".join(words), search_type="raw", config="english")
+        if position == len(terms) and words == (term,):
+            either |= SearchQuery(f"{term}:*", search_type="raw", config=PREFIX_CONFIG)
+        query = either if query is None else query & either
+    return query
 
 
 def _summary_of(gigs: QuerySet[Gig]) -> list[dict]:

@@ -3,12 +3,16 @@ the database's own, and Elasticsearch when the suite has a server for it."""
 
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
 
 from marketplace_libs.testing import deliver, event, problem
-from catalog.models import Gig
+from django.core.management import call_command
+
+from catalog.models import Gig, SearchWord
+from catalog.search import vocabulary
 
 from .conftest import GIGS, RATINGS, create_gig, package
 
@@ -129,6 +133,46 @@ def test_prefixes_and_a_one_letter_typo_still_find_the_gig(api_client, make_gig)
     assert titles(api_client.get(f"{GIGS}/", {"q": "shopfiy store"}))[:1] == [wanted["title"]]
     assert titles(api_client.get(f"{GIGS}/", {"q": "ecommerce"})) == [wanted["title"]]  # found by its tag
     assert titles(api_client.get(f"{GIGS}/", {"q": "quantum chromodynamics"})) == []
+
+
+# The vocabulary is the database backend's; Elasticsearch has its own fuzziness.
+@pytest.mark.parametrize("search_backend", ["database"], indirect=True)
+def test_misspelt_words_are_corrected_to_words_of_titles_and_tags(api_client, make_gig):
+    wanted = make_gig("I will design a geometric logo for your startup", tags=("minimalist", "branding"))
+    make_gig("I will write a blog post about startups", category="articles-and-blog-posts", tags=("writing",))
+    assert titles(api_client.get(f"{GIGS}/", {"q": "geomteric lgoo"})) == [wanted["title"]]  # swapped letters
+    assert titles(api_client.get(f"{GIGS}/", {"q": "minimalst logo"})) == [wanted["title"]]  # a tag, a letter short
+    assert titles(api_client.get(f"{GIGS}/", {"q": "logo dashboard"})) == []  # no word near "dashboard"
+    assert titles(api_client.get(f"{GIGS}/", {"q": "blog geometric"})) == []  # both are words: no correction
+
+
+@pytest.mark.parametrize("search_backend", ["database"], indirect=True)
+def test_words_of_drafts_and_deleted_gigs_leave_the_vocabulary_on_rebuild(make_gig, seller,
+                                                                          django_capture_on_commit_callbacks):
+    make_gig("I will paint a watercolour portrait", category="illustration", tags=("art",))
+    make_gig("I will sketch a charcoal caricature", category="illustration", tags=("art",), status="draft")
+    gone = make_gig("I will record a baritone voicemail greeting", category="voice-over", tags=("audio",))
+    assert "charcoal" not in vocabulary_words()
+    with django_capture_on_commit_callbacks(execute=True):
+        seller.client.delete(f"{GIGS}/{gone['id']}/")
+    assert "baritone" in vocabulary_words()  # kept until a rebuild: a correction to it finds nothing
+    call_command("rebuild_search_words", stdout=io.StringIO())
+    assert {"watercolour", "portrait", "paint", "art"} <= vocabulary_words()
+    assert not {"baritone", "charcoal", "will", "a"} & vocabulary_words()
+
+
+def vocabulary_words() -> set[str]:
+    return set(SearchWord.objects.values_list("word", flat=True))
+
+
+@pytest.mark.parametrize("term, candidates, expected", [
+    ("desgin", ["designs", "design", "desk", "desgin2"], ["design", "desgin2", "designs"]),
+    ("lgoo", ["log", "logo", "loop"], ["logo"]),  # a swap is one edit
+    ("lgo", ["logo", "lego"], ["logo", "lego"]),
+    ("dashboard", ["dashcam", "board"], []),
+])
+def test_corrections_are_within_elasticsearchs_auto_fuzziness(term, candidates, expected):
+    assert vocabulary._within_edits(term, candidates) == expected
 
 
 def test_the_last_word_may_be_half_typed_the_others_are_whole_words(api_client, make_gig):
