@@ -3,9 +3,10 @@
 PostgreSQL: a weighted ``tsvector`` (title A, tags B, description C) kept on the gig and indexed
 with GIN; every word must match, as a whole word once stemmed ("logos" finds "logo", "log" does
 not), and the last one also as the beginning of a longer word (``logo desi`` finds "logo design";
-``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank`` (title words weigh most, then tags, then the description). When no gig
-matches, each word missing from the vocabulary of titles and tags is corrected to the nearest words
-there (``vocabulary.py``: "desgin" finds "design") and the search runs once more.
+``editing`` finds "edited" by its stem, not "editor"); results rank by ``ts_rank`` (title words
+weigh most, then tags, then the description). When no gig matches, each word missing from the
+vocabulary of titles and tags is corrected to the nearest words there (``vocabulary.py``: "desgin"
+finds "design") and the search runs once more.
 
 A search costs one statement over the matching gigs, whatever their number (figures in
 docs/performance.md, bench/gig_search.py, bench/search_miss_cost.py): with words to match, the
