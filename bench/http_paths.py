@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cost per request of the hot HTTP paths, against a framework floor measured in the same run.
 
-    python3 manage_all.py bench http [--quick] [--gigs 100000] [--only PATH] [--write-docs]
+    python3 manage_all.py bench http [--quick] [--gigs 100000] [--only WORD] [--profile]
 
 Starts a private copy of the platform (``manage_all.py up`` on ports 28480/28500+, databases
 ``bench_http_marketplace_*``, Redis db 13, RabbitMQ vhost ``bench_http``) and beside it the floor
@@ -11,7 +11,9 @@ bench/gig_search.py seeds them, once: a later run with the same --gigs reuses th
 
 Per path, floor and service take turns (floor, service, floor, service...) under closed-loop load
 of 8 clients; then the service alone under paced (open-loop) load at 50% of its saturation rate,
-latency counted from each request's scheduled start; then one client alone. CPU comes from /proc:
+latency counted from each request's scheduled start; then one client alone; then the floor the same
+way at 50% of its own saturation, shown beside the service's tail (what the machine alone does to the
+plainest code; the target reads the service's). CPU comes from /proc:
 the service's web processes (gunicorn master and workers), the floor's, PostgreSQL's backends on the
 path's database, and for paths through the gateway nginx and the edge app.
 
@@ -409,6 +411,8 @@ class Result:
     paced: Run
     single: Run
     rate: float
+    floor_paced: Run
+    floor_single: Run
 
     def ratio(self) -> float:
         return self.service.ms_per_request("service") / self.floor.ms_per_request("floor")
@@ -420,6 +424,11 @@ class Result:
 
     def p(self, fraction: float) -> float:
         return percentile(self.paced.latencies, fraction)
+
+    @staticmethod
+    def tail(paced: Run, single: Run) -> float:
+        """Paced p99 as a multiple of the one-client p50: the figure the target bounds."""
+        return percentile(paced.latencies, 0.99) / percentile(single.latencies, 0.5)
 
     def checks(self) -> dict[str, bool]:
         checks = {"cpu ≤ 1.5× floor": self.ratio() <= 1.5,
@@ -459,7 +468,11 @@ def measure(bench_path: Path_, actors: Actors, env: dict, *, rounds: int, second
     rate = service_run.rps / 2
     paced_run = paced(service_port, bench_path, token, rate=rate, seconds=paced_seconds, seed_=500 + index)
     single_run = closed_loop(service_port, bench_path, token, clients=1, seconds=single_seconds, seed_=700 + index)
-    return Result(bench_path, floor_run, service_run, paced_run, single_run, rate)
+    # The floor's own tail, at half of its own saturation: what the machine does to the plainest code.
+    floor_paced = paced(FLOOR_PORT, bench_path, token, rate=floor_run.rps / 2, seconds=paced_seconds,
+                        seed_=500 + index)
+    floor_single = closed_loop(FLOOR_PORT, bench_path, token, clients=1, seconds=single_seconds, seed_=700 + index)
+    return Result(bench_path, floor_run, service_run, paced_run, single_run, rate, floor_paced, floor_single)
 
 
 # --- profiles ------------------------------------------------------------------------------------------
@@ -524,8 +537,9 @@ def _frame(frame: str) -> str:
 
 def table(results: list[Result]) -> str:
     lines = ["| path | req/s floor · service | CPU ms/req floor · service (ratio) | PostgreSQL ms/req floor · service "
-             "| nginx + edge ms/req (÷ floor) | paced at | p50 · p95 · p99 ms paced | p50 ms one client | within target |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| nginx + edge ms/req (÷ floor) | paced at | p50 · p95 · p99 ms paced | p50 ms one client "
+             "| paced p99 ÷ one-client p50, floor · service | within target |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         f, s = r.floor, r.service
         edge = (f"{s.ms_per_request('edge'):.1f} ({r.edge_ratio():.2f})" if r.path.through_gateway else "–")
@@ -535,6 +549,7 @@ def table(results: list[Result]) -> str:
             f"{s.ms_per_request('service'):.1f} ({r.ratio():.2f}) | {f.ms_per_request('postgres'):.1f} · "
             f"{s.ms_per_request('postgres'):.1f} | {edge} | {r.rate:.0f}/s | {r.p(0.5):.1f} · {r.p(0.95):.1f} · "
             f"{r.p(0.99):.1f} | {percentile(r.single.latencies, 0.5):.1f} | "
+            f"{Result.tail(r.floor_paced, r.floor_single):.1f} · {Result.tail(r.paced, r.single):.1f} | "
             f"{'yes' if not failed else 'no: ' + ', '.join(failed)} |")
     return "\n".join(lines)
 
@@ -606,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     within = sum(1 for r in results if all(r.checks().values()))
     for r in results:
-        runs = {"floor": r.floor, "service": r.service, "service paced": r.paced, "service alone": r.single}
+        runs = {"floor": r.floor, "service": r.service, "service paced": r.paced, "service alone": r.single,
+                "floor paced": r.floor_paced, "floor alone": r.floor_single}
         for side, run in runs.items():
             if run.errors:
                 print(f"{r.path.name}: {len(run.errors)} failed requests to the {side}, e.g. {run.errors[:3]}")

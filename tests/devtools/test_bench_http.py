@@ -10,6 +10,8 @@ import sys
 from conftest import REPO, manage_all
 from test_commands import _shell
 
+sys.path.insert(0, str(REPO / "bench"))
+
 FIELDS = """
 import json, sys
 import django
@@ -69,3 +71,26 @@ def test_the_floor_passes_django_checks_and_renders_the_services_fields():
     floor_fields = _fields(REPO / "bench" / "floor_http", FLOOR, floor_env)
     # The service shows seller_earnings to the order's seller only, as the floor does.
     assert floor_fields == service_fields
+
+
+def _run(latencies: list[float], *, cpu: dict | None = None) -> "http_paths.Run":
+    import http_paths
+
+    return http_paths.Run(requests=len(latencies), seconds=1.0, latencies=latencies, cpu=cpu or {})
+
+
+def test_the_report_holds_the_service_to_its_tail_and_shows_the_floors_beside_it():
+    import http_paths
+
+    path = http_paths.Path_("GET /api/gigs/<id>/", "gigs", False, make=None)
+    result = http_paths.Result(
+        path, floor=_run([5.0] * 10, cpu={"floor": 0.05, "postgres": 0.01}),
+        service=_run([5.0] * 10, cpu={"service": 0.06, "postgres": 0.01}), rate=5.0,
+        paced=_run([10.0] * 97 + [40.0] * 3), single=_run([10.0] * 5),
+        floor_paced=_run([10.0] * 97 + [120.0] * 3), floor_single=_run([10.0] * 5))
+    row = http_paths.table([result]).splitlines()[-1]
+    # The floor's tail (12 ×) is shown, the service's (4 ×) is what the target reads.
+    assert "| 12.0 · 4.0 |" in row and row.endswith("| yes |")
+    result.paced = _run([10.0] * 97 + [60.0] * 3)
+    assert not result.checks()["paced p99 ≤ 5× single p50"]
+    assert "no: paced p99 ≤ 5× single p50" in http_paths.table([result])
