@@ -80,6 +80,9 @@ def database_settings(config: PlatformConfig, service: str) -> dict:
     url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
     database = environ.Env.db_url_config(url)
     database.update(ENGINE="marketplace_libs.postgresql", CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+    # The server binds the parameters: psycopg sends them beside the statement instead of quoting
+    # them into its text in Python (docs/decisions.md, 83).
+    database["OPTIONS"] = {**database.get("OPTIONS", {}), "server_side_binding": True}
     database.setdefault("TEST", {})["NAME"] = f"test_{name}"
     return database
 

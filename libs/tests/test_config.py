@@ -227,7 +227,7 @@ def test_database_name_in_the_url_is_replaced_and_options_kept(tmp_path):
     assert database["NAME"] == "marketplace_gigs"
     assert (database["HOST"], database["PORT"]) == ("db.internal", 6543)
     assert (database["USER"], database["PASSWORD"]) == ("app", "p@ss")
-    assert database["OPTIONS"] == {"sslmode": "require"}
+    assert database["OPTIONS"] == {"sslmode": "require", "server_side_binding": True}
 
 
 def test_database_prefix_from_the_environment(monkeypatch, tmp_path):

@@ -80,3 +80,13 @@ def test_after_an_error_the_connection_is_checked(health_checks):
         cursor.execute("SELECT * FROM no_such_table")
     connection.close_if_unusable_or_obsolete()  # the request's end: an error occurred, so it is checked
     assert len(health_checks) > asked
+
+
+
+def test_the_server_binds_the_parameters():
+    with connection.cursor() as cursor:
+        # A psycopg cursor that sends parameters beside the statement, not one quoting them into it.
+        assert isinstance(cursor.cursor, psycopg.Cursor)
+        assert not isinstance(cursor.cursor, psycopg.ClientCursor)
+        cursor.execute("SELECT %s::integer + 1, %s", [41, "it's"])
+        assert cursor.fetchone() == (42, "it's")
