@@ -82,7 +82,6 @@ def test_after_an_error_the_connection_is_checked(health_checks):
     assert len(health_checks) > asked
 
 
-
 def test_the_server_binds_the_parameters():
     with connection.cursor() as cursor:
         # A psycopg cursor that sends parameters beside the statement, not one quoting them into it.
