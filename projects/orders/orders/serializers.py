@@ -74,7 +74,7 @@ class TimelineOutput(serializers.Serializer):
     type = serializers.CharField()
     actor_id = serializers.UUIDField(allow_null=True)
     message = serializers.CharField()
-    files = FileCardOutput(many=True, source="files.all", help_text="A delivery's files.")
+    files = FileCardOutput(many=True, help_text="A delivery's files.")
     at = serializers.DateTimeField()
 
 
@@ -160,7 +160,7 @@ class OrderOutput(OrderSummaryOutput):
     """One order, with the buyer's requirements, its timeline, its latest extension request and its dispute."""
 
     requirements = serializers.CharField()
-    timeline = TimelineOutput(many=True, source="timeline.all")
+    timeline = TimelineOutput(many=True)
     files = serializers.SerializerMethodField()
 
     @extend_schema_field(OrderFileOutput(many=True))
@@ -168,7 +168,8 @@ class OrderOutput(OrderSummaryOutput):
         """The buyer's files, the viewer's own, and every delivered file (a seller's upload reaches the buyer
         with the delivery)."""
         viewer = self.context.get("viewer_id")
-        return OrderFileOutput([f for f in order.files.all() if f.visible_to(viewer)], many=True).data
+        visible = [f for f in order.files.all() if f.visible_to(viewer)]
+        return OrderFileOutput(visible, many=True).data if visible else []
     extension = serializers.SerializerMethodField(help_text="The latest extension request, or null.")
     dispute = serializers.SerializerMethodField(help_text="The order's dispute, or null.")
 

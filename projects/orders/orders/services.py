@@ -61,7 +61,10 @@ LISTING_RETRY_SECONDS = 2
 
 def place_order(*, buyer_id: str, gig_id, package: str, requirements: str) -> Order:
     # The package with its gig in one query; the gig alone only to say why there is no such package.
-    offer = ListedPackage.objects.select_related("listing").filter(listing_id=gig_id, tier=package).first()
+    try:
+        offer = ListedPackage.objects.select_related("listing").get(listing_id=gig_id, tier=package)
+    except ListedPackage.DoesNotExist:
+        offer = None
     listing = offer.listing if offer is not None else Listing.objects.filter(pk=gig_id).first()
     if listing is None:
         # gig.created reaches this service about a second after the gig is made: from here a gig published a
