@@ -7,8 +7,10 @@ import logging
 import os
 from concurrent.futures import Future
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
+
+from marketplace_libs import background_loop
 
 logger = logging.getLogger(__name__)
 _in_flight: set[Future] = set()
@@ -25,11 +27,11 @@ def push(user_ids, frame: dict) -> None:
     loop: the push is handed to that loop and the thread goes back to the pool at once, rather than
     waiting (``async_to_sync``) on a busy loop while the small pool runs out of threads
     (docs/performance.md, Chat). Elsewhere (a shell, a management command, a Celery task) there is
-    no such loop and the push is made in place.
+    no such loop: the push is made on the process's background loop, and waited for.
     """
     loop = _serving_loop()
     if loop is None:
-        async_to_sync(push_async)(user_ids, frame)
+        background_loop.run(push_async(user_ids, frame))
         return
     future = asyncio.run_coroutine_threadsafe(push_async(user_ids, frame), loop)
     _in_flight.add(future)

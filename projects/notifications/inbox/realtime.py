@@ -1,7 +1,8 @@
 """Pushing a notification to its user's open sockets, on whichever process they are."""
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from marketplace_libs import background_loop
 
 
 def user_group(user_id) -> str:
@@ -9,6 +10,7 @@ def user_group(user_id) -> str:
 
 
 def push(user_id, notification: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(
+    # Called from the worker's event handlers (after commit), which have no loop of their own.
+    background_loop.run(get_channel_layer().group_send(
         user_group(user_id), {"type": "notification.frame", "frame": {"type": "notification.new",
-                                                                      "notification": notification}})
+                                                                      "notification": notification}}))
