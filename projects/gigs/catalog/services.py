@@ -16,6 +16,7 @@ from django.utils import timezone
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
 from marketplace_libs.files import thumbnails
 from marketplace_libs.images import ImageRules, processed_image
+from marketplace_libs.postgresql.insert_once import insert_once
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 
@@ -170,8 +171,9 @@ def _refresh_search_vector(gig: Gig) -> None:
 # --- favourites ---------------------------------------------------------------------------------
 #
 # The count on the gig moves by one only when this call really inserted or deleted the row: two saves at
-# once insert one row (the unique constraint; the second get_or_create finds the first's row) and add one;
-# two unsaves at once delete it once (the second DELETE waits for the first and finds nothing).
+# once insert one row (the second INSERT … ON CONFLICT waits for the first and skips) and add one; two
+# unsaves at once delete it once (the second DELETE waits for the first and finds nothing). A save racing an
+# unsave of the same row inserts again once the delete commits, so the count stays the number of rows.
 
 PUBLIC_STATUSES = (GigStatus.ACTIVE, GigStatus.PAUSED)
 
@@ -181,7 +183,7 @@ def save_favourite(*, user_id, gig_id) -> bool:
     with transaction.atomic():
         if not Gig.objects.filter(pk=gig_id, status__in=PUBLIC_STATUSES, deleted_at__isnull=True).exists():
             raise NotFound("No such gig.")
-        _, created = Favourite.objects.get_or_create(user_id=user_id, gig_id=gig_id)
+        created = insert_once(Favourite(user_id=user_id, gig_id=gig_id), unique_fields=("user_id", "gig"))
         if created:
             Gig.objects.filter(pk=gig_id).update(favourites_count=F("favourites_count") + 1)
     return created

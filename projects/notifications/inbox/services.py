@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace_libs.errors import NotFound
+from marketplace_libs.postgresql.insert_once import insert_once
 from marketplace_libs.times import iso_utc
 
 from . import kinds, realtime
@@ -50,11 +51,10 @@ def record_preferences(*, user_id, revision: int, **preferences) -> None:
 
 def notify(*, event_id, drafts: list[Draft]) -> None:
     for draft in drafts:
-        notification, created = Notification.objects.get_or_create(
-            source_event_id=event_id, user_id=draft.user_id, kind=draft.kind,
-            defaults={"title": draft.title, "body": draft.body,
-                      "data": {**draft.data, "link": draft.link, "resource": kinds.resource(draft.kind, draft.data)}})
-        if created:
+        notification = Notification(
+            source_event_id=event_id, user_id=draft.user_id, kind=draft.kind, title=draft.title, body=draft.body,
+            data={**draft.data, "link": draft.link, "resource": kinds.resource(draft.kind, draft.data)})
+        if insert_once(notification, unique_fields=("source_event_id", "user_id", "kind")):
             payload = notification_payload(notification)
             transaction.on_commit(lambda user_id=draft.user_id, payload=payload: realtime.push(user_id, payload))
         recipient = Recipient.objects.filter(pk=draft.user_id).first()
@@ -71,15 +71,13 @@ def notify(*, event_id, drafts: list[Draft]) -> None:
 
 
 def queue_email(*, event_id, user_id, to_address: str, kind: str, context: dict, skip_reason: str | None = None
-                ) -> EmailDelivery:
-    delivery, created = EmailDelivery.objects.get_or_create(
-        source_event_id=event_id, to_address=to_address, kind=kind,
-        defaults={"user_id": user_id, "context": context,
-                  "status": DeliveryStatus.SKIPPED if skip_reason else DeliveryStatus.PENDING,
-                  "reason": skip_reason or ""})
-    if created and not skip_reason:
+                ) -> None:
+    """One delivery per event, address and kind: an event told twice queues nothing twice."""
+    delivery = EmailDelivery(source_event_id=event_id, to_address=to_address, kind=kind, user_id=user_id,
+                             context=context, status=DeliveryStatus.SKIPPED if skip_reason else DeliveryStatus.PENDING,
+                             reason=skip_reason or "")
+    if insert_once(delivery, unique_fields=("source_event_id", "to_address", "kind")) and not skip_reason:
         transaction.on_commit(lambda: _enqueue(delivery.pk))
-    return delivery
 
 
 def _enqueue(delivery_id) -> None:
