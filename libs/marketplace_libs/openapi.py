@@ -20,9 +20,10 @@ from http import HTTPStatus
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.plumbing import build_bearer_security_scheme_object, get_lib_doc_excludes
 from rest_framework import serializers
 
+from .outputs import OutputSerializer
 from .problems import PROBLEM_CONTENT_TYPE
 
 DEFAULT_MEANINGS = {
@@ -41,7 +42,13 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying aga
                                "schema": {"type": "integer", "minimum": 1}}}
 
 
-class ProblemOutput(serializers.Serializer):
+
+def doc_excludes() -> list[type]:
+    """Classes whose docstring is not a schema's description (``GET_LIB_DOC_EXCLUDES``): DRF's, and
+    OutputSerializer's, which says how responses are rendered, not what a response is."""
+    return [*get_lib_doc_excludes(), OutputSerializer]
+
+class ProblemOutput(OutputSerializer):
     """An error (RFC 9457 problem details), always with ``Content-Type: application/problem+json``."""
 
     type = serializers.CharField(help_text="`urn:marketplace:problem:<code>`; the code is stable, match on it.")

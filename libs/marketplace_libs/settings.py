@@ -231,6 +231,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
             "SERVE_INCLUDE_SCHEMA": False,
             "SCHEMA_PATH_PREFIX": f"/api/{service}/",
             "COMPONENT_SPLIT_REQUEST": True,
+            "GET_LIB_DOC_EXCLUDES": "marketplace_libs.openapi.doc_excludes",
         },
         **email_settings(config),
         "DEFAULT_FROM_EMAIL": environ.Env().str("MARKETPLACE_EMAIL_FROM", default="Marketplace <no-reply@marketplace.local>"),

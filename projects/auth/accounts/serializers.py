@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 
 class RegisterInput(InputSerializer):
@@ -45,7 +46,7 @@ class EmailVerifyInput(InputSerializer):
     token = StrictCharField(max_length=512)
 
 
-class UserOutput(serializers.Serializer):
+class UserOutput(OutputSerializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     username = serializers.CharField()
@@ -57,7 +58,7 @@ class MeOutput(UserOutput):
     date_joined = serializers.DateTimeField()
 
 
-class TokenPairOutput(serializers.Serializer):
+class TokenPairOutput(OutputSerializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
     token_type = serializers.CharField()

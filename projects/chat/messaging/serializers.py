@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 from .models import MessageKind
 
@@ -26,7 +27,7 @@ class ReadInput(InputSerializer):
     message_id = serializers.UUIDField()
 
 
-class MessageFileOutput(serializers.Serializer):
+class MessageFileOutput(OutputSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     size = serializers.IntegerField()
@@ -34,7 +35,7 @@ class MessageFileOutput(serializers.Serializer):
     has_thumbnail = serializers.BooleanField(help_text="GET .../files/<id>/thumbnail answers (images, once made).")
 
 
-class ChatFileOutput(serializers.Serializer):
+class ChatFileOutput(OutputSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     size = serializers.IntegerField()
@@ -45,7 +46,7 @@ class ChatFileOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class OfferCardOutput(serializers.Serializer):
+class OfferCardOutput(OutputSerializer):
     """A custom offer as the order service last told it (GET /api/orders/offers/<id>/ is the source)."""
 
     id = serializers.UUIDField()
@@ -64,7 +65,7 @@ class OfferCardOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class MessageOutput(serializers.Serializer):
+class MessageOutput(OutputSerializer):
     id = serializers.UUIDField()
     conversation_id = serializers.UUIDField()
     sender_id = serializers.UUIDField()
@@ -88,13 +89,13 @@ class MessageOutput(serializers.Serializer):
         return [file_data(chat_file) for chat_file in (message.files.all() if attached is None else attached)]
 
 
-class ParticipantOutput(serializers.Serializer):
+class ParticipantOutput(OutputSerializer):
     id = serializers.UUIDField()
     username = serializers.CharField(allow_null=True, help_text="Null until the chat service has heard of the user.")
     display_name = serializers.CharField(allow_blank=True)
 
 
-class ConversationOutput(serializers.Serializer):
+class ConversationOutput(OutputSerializer):
     id = serializers.UUIDField()
     participants = serializers.SerializerMethodField()
     gig_id = serializers.UUIDField(allow_null=True)

@@ -12,6 +12,7 @@ from marketplace_libs import reference
 from marketplace_libs.errors import InvalidInput
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 from . import rules, selectors
 from .models import TIER_ORDER, GigStatus, PackageTier
@@ -119,7 +120,7 @@ class SearchParams(serializers.Serializer):
         return attrs
 
 
-class CategoryOutput(serializers.Serializer):
+class CategoryOutput(OutputSerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     parent = serializers.SerializerMethodField()
@@ -128,7 +129,7 @@ class CategoryOutput(serializers.Serializer):
         return category.parent.slug if category.parent_id else None
 
 
-class PackageOutput(serializers.Serializer):
+class PackageOutput(OutputSerializer):
     tier = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
@@ -143,7 +144,7 @@ class PackageOutput(serializers.Serializer):
         return rules.UNLIMITED if package.revisions is None else package.revisions
 
 
-class SellerOutput(serializers.Serializer):
+class SellerOutput(OutputSerializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
     display_name = serializers.CharField()
@@ -151,7 +152,7 @@ class SellerOutput(serializers.Serializer):
                                     help_text="The seller level the user service computes (docs/trust-signals.md).")
 
 
-class ImageOutput(serializers.Serializer):
+class ImageOutput(OutputSerializer):
     """Links that work for a few minutes (docs/files.md): fetch the gig again for fresh ones."""
 
     id = serializers.UUIDField()
@@ -171,7 +172,7 @@ class ImageOutput(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class GigSummaryOutput(serializers.Serializer):
+class GigSummaryOutput(OutputSerializer):
     """A gig in a list: everything but the long description; its cheapest package's price as ``price_from``."""
 
     id = serializers.UUIDField()

@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
+from marketplace_libs.outputs import OutputSerializer
 
-class NotificationOutput(serializers.Serializer):
+
+class NotificationOutput(OutputSerializer):
     id = serializers.UUIDField()
     kind = serializers.CharField()
     title = serializers.CharField()

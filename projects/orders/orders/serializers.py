@@ -9,6 +9,7 @@ from rest_framework import serializers
 from marketplace_libs.fields import MoneyField, StrictCharField
 from marketplace_libs.inputs import InputSerializer
 from marketplace_libs.reference import SUPPORTED_CURRENCIES
+from marketplace_libs.outputs import OutputSerializer
 
 from .models import UNLIMITED, DisputeStatus, ExtensionStatus, OfferStatus, OrderStatus, PaymentStatus
 
@@ -53,7 +54,7 @@ class OrderListParams(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, help_text="Only this status.")
 
 
-class FileCardOutput(serializers.Serializer):
+class FileCardOutput(OutputSerializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
     size = serializers.IntegerField()
@@ -70,7 +71,7 @@ class OrderFileOutput(FileCardOutput):
         return order_file.delivery_id is not None
 
 
-class TimelineOutput(serializers.Serializer):
+class TimelineOutput(OutputSerializer):
     type = serializers.CharField()
     actor_id = serializers.UUIDField(allow_null=True)
     message = serializers.CharField()
@@ -84,7 +85,7 @@ def money_field(help_text: str, **options):
                                     **options)
 
 
-class OrderSummaryOutput(serializers.Serializer):
+class OrderSummaryOutput(OutputSerializer):
     """An order in a list: everything but the requirements and the timeline.
 
     ``seller_earnings`` is the seller's business: it is rendered only when ``context["viewer_id"]`` is the
@@ -125,7 +126,7 @@ class OrderSummaryOutput(serializers.Serializer):
         return "unlimited" if order.revisions_allowed is None else order.revisions_allowed
 
 
-class ExtensionOutput(serializers.Serializer):
+class ExtensionOutput(OutputSerializer):
     id = serializers.UUIDField()
     days = serializers.IntegerField()
     reason = serializers.CharField()
@@ -134,7 +135,7 @@ class ExtensionOutput(serializers.Serializer):
     answered_at = serializers.DateTimeField(allow_null=True)
 
 
-class DisputeOutput(serializers.Serializer):
+class DisputeOutput(OutputSerializer):
     id = serializers.UUIDField()
     opened_by = serializers.UUIDField()
     reason = serializers.CharField()
@@ -231,7 +232,7 @@ class OfferListParams(serializers.Serializer):
     status = serializers.ChoiceField(choices=OfferStatus.choices, required=False, help_text="Only this status.")
 
 
-class OfferOutput(serializers.Serializer):
+class OfferOutput(OutputSerializer):
     id = serializers.UUIDField()
     seller_id = serializers.UUIDField()
     buyer_id = serializers.UUIDField()
@@ -263,12 +264,12 @@ def count_field(help_text: str):
     return serializers.IntegerField(min_value=0, help_text=help_text)
 
 
-class SpentOutput(serializers.Serializer):
+class SpentOutput(OutputSerializer):
     amount = money_field("Paid for the caller's orders in this currency, less what was refunded.")
     currency = serializers.CharField()
 
 
-class BuyerSummaryOutput(serializers.Serializer):
+class BuyerSummaryOutput(OutputSerializer):
     active = count_field("Orders not finished: pending_payment, in_progress, delivered or disputed.")
     awaiting_your_review = count_field("Completed orders the caller has not reviewed while the review window "
                                        "(MARKETPLACE_REVIEW_WINDOW_DAYS after completion) is still open.")
@@ -278,7 +279,7 @@ class BuyerSummaryOutput(serializers.Serializer):
                                              "the totals of their paid orders less refunds.")
 
 
-class SellerSummaryOutput(serializers.Serializer):
+class SellerSummaryOutput(OutputSerializer):
     active = count_field("Paid orders not finished: in_progress, delivered or disputed.")
     due_within_24h = count_field("In progress, due in the next 24 hours (not late yet).")
     late = count_field("In progress and past due_at.")
@@ -287,6 +288,6 @@ class SellerSummaryOutput(serializers.Serializer):
     disputed = count_field("Disputed orders, waiting for staff.")
 
 
-class OrdersAtAGlanceOutput(serializers.Serializer):
+class OrdersAtAGlanceOutput(OutputSerializer):
     as_buyer = BuyerSummaryOutput()
     as_seller = SellerSummaryOutput()

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import MoneyField, StrictUUIDField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 from .models import Account, Movement, PayoutStatus, Provider
 
@@ -26,7 +27,7 @@ class PayoutInput(InputSerializer):
         return value
 
 
-class PaymentOutput(serializers.Serializer):
+class PaymentOutput(OutputSerializer):
     id = serializers.UUIDField()
     order_id = StrictUUIDField()
     provider = serializers.CharField()
@@ -37,7 +38,7 @@ class PaymentOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class BalanceOutput(serializers.Serializer):
+class BalanceOutput(OutputSerializer):
     currency = serializers.CharField()
     pending = MoneyField(help_text="Earned, clearing: available after MARKETPLACE_CLEARANCE_DAYS.")
     available = MoneyField(help_text="Can be paid out.")
@@ -46,11 +47,11 @@ class BalanceOutput(serializers.Serializer):
     lifetime_earnings = MoneyField()
 
 
-class BalancesOutput(serializers.Serializer):
+class BalancesOutput(OutputSerializer):
     balances = BalanceOutput(many=True)
 
 
-class LedgerEntryOutput(serializers.Serializer):
+class LedgerEntryOutput(OutputSerializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Movement.choices)
     account = serializers.ChoiceField(choices=Account.choices)
@@ -62,7 +63,7 @@ class LedgerEntryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class PayoutOutput(serializers.Serializer):
+class PayoutOutput(OutputSerializer):
     id = serializers.UUIDField()
     amount = MoneyField()
     currency = serializers.CharField()
@@ -74,6 +75,6 @@ class PayoutOutput(serializers.Serializer):
     failed_at = serializers.DateTimeField(allow_null=True)
 
 
-class WebhookReceipt(serializers.Serializer):
+class WebhookReceipt(OutputSerializer):
     received = serializers.BooleanField()
     outcome = serializers.ChoiceField(choices=("applied", "duplicate", "ignored"))

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 from .models import COMMENT_MAX, REPLY_MAX, Direction, Status
 
@@ -49,17 +50,17 @@ class ListParams(SubjectParams):
         return attrs
 
 
-class PersonOutput(serializers.Serializer):
+class PersonOutput(OutputSerializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
 
 
-class ReplyOutput(serializers.Serializer):
+class ReplyOutput(OutputSerializer):
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class ReviewOutput(serializers.Serializer):
+class ReviewOutput(OutputSerializer):
     """``status`` is ``hidden`` (seen by its author alone) until both parties have reviewed or the window closed."""
 
     id = serializers.UUIDField()
@@ -93,7 +94,7 @@ class ReviewOutput(serializers.Serializer):
         return {"comment": review.reply, "created_at": serializers.DateTimeField().to_representation(review.replied_at)}
 
 
-class SummaryOutput(serializers.Serializer):
+class SummaryOutput(OutputSerializer):
     """Published reviews of a gig, a seller or a buyer: the average (two decimals, null without reviews), the count,
     and the count per star ("1" to "5")."""
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import StrictCharField
 from marketplace_libs.inputs import InputSerializer
+from marketplace_libs.outputs import OutputSerializer
 
 from . import trust
 from . import validators as rules
@@ -49,13 +50,13 @@ class PreferencesInput(InputSerializer):
     show_online_status = serializers.BooleanField()
 
 
-class SellerOutput(serializers.Serializer):
+class SellerOutput(OutputSerializer):
     headline = serializers.CharField()
     description = serializers.CharField()
     activated_at = serializers.DateTimeField()
 
 
-class PreferencesOutput(serializers.Serializer):
+class PreferencesOutput(OutputSerializer):
     email_notifications = serializers.BooleanField()
     message_emails = serializers.BooleanField()
     language = serializers.CharField()
@@ -64,20 +65,20 @@ class PreferencesOutput(serializers.Serializer):
     show_online_status = serializers.BooleanField()
 
 
-class StatsOutput(serializers.Serializer):
+class StatsOutput(OutputSerializer):
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     rating_count = serializers.IntegerField()
     orders_completed = serializers.IntegerField()
 
 
-class BuyerStatsOutput(serializers.Serializer):
+class BuyerStatsOutput(OutputSerializer):
     """The published reviews sellers wrote of this user as a buyer."""
 
     rating_avg = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True, source="buyer_rating_avg")
     rating_count = serializers.IntegerField(source="buyer_rating_count")
 
 
-class PublicProfileOutput(serializers.Serializer):
+class PublicProfileOutput(OutputSerializer):
     id = serializers.UUIDField(source="user_id")
     username = serializers.CharField()
     display_name = serializers.CharField()
