@@ -1,4 +1,5 @@
-"""insert_once: one statement that inserts or skips, says which, and never raises on a concurrent twin."""
+"""insert_once: one statement that inserts or skips, says which, and never raises on a concurrent twin
+(PostgreSQL and SQLite, the embedded default, alike)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -6,9 +7,8 @@ import pytest
 from django.db import connection, transaction
 
 from marketplace_libs.idempotency.models import IdempotentRequest
-from marketplace_libs.postgresql.insert_once import insert_once
+from marketplace_libs.insert_once import insert_once
 
-pytestmark = pytest.mark.needs_postgresql
 KEY = ("owner", "scope", "key")
 
 
@@ -38,6 +38,7 @@ def test_another_key_is_another_row_and_a_conflict_keeps_the_transaction_usable(
         assert IdempotentRequest.objects.count() == 2  # no aborted transaction after the skipped insert
 
 
+@pytest.mark.needs_postgresql  # SQLite runs one writer at a time: no race to lose
 @pytest.mark.django_db(transaction=True)
 def test_inserts_and_deletes_of_one_key_at_once_never_raise_and_each_insert_is_told_truly():
     """The race get_or_create loses: a twin's row deleted between its conflict and its second look."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from marketplace_libs.errors import Conflict, InvalidInput, NotFound
 from marketplace_libs.files import thumbnails
 from marketplace_libs.images import ImageRules, processed_image
-from marketplace_libs.postgresql.insert_once import insert_once
+from marketplace_libs.insert_once import insert_once
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.tallies import rounded_average
 

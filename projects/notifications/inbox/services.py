@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace_libs.errors import NotFound
-from marketplace_libs.postgresql.insert_once import insert_once
+from marketplace_libs.insert_once import insert_once
 from marketplace_libs.times import iso_utc
 
 from . import kinds, realtime

@@ -3,8 +3,9 @@
 ``get_or_create`` looks, then inserts, then on a conflict looks again: a row that a concurrent call
 inserts and another deletes in between makes it raise ``IntegrityError``, and the two looks plus the
 savepoint cost more than the insert itself. ``bulk_create(ignore_conflicts=True)`` cannot say whether
-it inserted. ``INSERT … ON CONFLICT (key) DO NOTHING RETURNING pk`` does both in one statement: it
-waits for a concurrent insert or delete of the same key to end and then inserts or skips.
+it inserted. ``INSERT … ON CONFLICT (key) DO NOTHING RETURNING pk`` does both in one statement: on
+PostgreSQL it waits for a concurrent insert or delete of the same key to end and then inserts or
+skips. SQLite (3.35 and later, the embedded default) runs the same statement.
 """
 
 from __future__ import annotations
