@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -19,6 +20,21 @@ CHAT = "/api/chat"
 @pytest.fixture(autouse=True)
 def _in_memory_channel_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture
+def send_limit(settings):
+    """Sets the send limit and starts the test early in one window of the limiter. The limiter counts in
+    windows aligned to the clock (every 60 s here); sends that straddle a boundary would be counted in
+    two windows and the one over the limit let through."""
+
+    def limit(sends: int) -> None:
+        settings.CHAT_SEND_LIMIT, settings.CHAT_SEND_WINDOW_SECONDS = sends, 60
+        left = 60 - time.time() % 60
+        if left < 10:
+            time.sleep(left + 0.05)
+
+    return limit
 
 
 @dataclass

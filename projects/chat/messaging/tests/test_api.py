@@ -92,8 +92,8 @@ def test_message_sent_says_the_recipient_was_away(person):
     assert sent["sender_name"] == a.username and sent["preview"] == "Are you there?"
 
 
-def test_sending_too_fast_is_rate_limited(person, settings):
-    settings.CHAT_SEND_LIMIT = 3
+def test_sending_too_fast_is_rate_limited(person, send_limit):
+    send_limit(3)
     a, b = person(), person()
     url = f"{CHAT}/conversations/{conversation_between(a, b)['id']}/messages/"
     for n in range(3):

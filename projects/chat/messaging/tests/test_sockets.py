@@ -142,8 +142,8 @@ def test_a_stranger_gets_an_error_frame_for_someone_elses_conversation(sockets, 
     assert not Message.objects.exists()
 
 
-def test_too_long_a_body_and_too_many_sends_are_error_frames(sockets, person, settings):
-    settings.CHAT_SEND_LIMIT = 2
+def test_too_long_a_body_and_too_many_sends_are_error_frames(sockets, person, send_limit):
+    send_limit(2)
     a, b = person(), person()
     conversation = conversation_between(a, b)
     socket = sockets(a.token)
