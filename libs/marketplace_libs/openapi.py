@@ -42,11 +42,11 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying aga
                                "schema": {"type": "integer", "minimum": 1}}}
 
 
-
 def doc_excludes() -> list[type]:
     """Classes whose docstring is not a schema's description (``GET_LIB_DOC_EXCLUDES``): DRF's, and
     OutputSerializer's, which says how responses are rendered, not what a response is."""
     return [*get_lib_doc_excludes(), OutputSerializer]
+
 
 class ProblemOutput(OutputSerializer):
     """An error (RFC 9457 problem details), always with ``Content-Type: application/problem+json``."""

@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from marketplace_libs.fields import MoneyField, StrictCharField
 from marketplace_libs.inputs import InputSerializer
-from marketplace_libs.reference import SUPPORTED_CURRENCIES
 from marketplace_libs.outputs import OutputSerializer
+from marketplace_libs.reference import SUPPORTED_CURRENCIES
 
 from .models import UNLIMITED, DisputeStatus, ExtensionStatus, OfferStatus, OrderStatus, PaymentStatus
 
