@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
+from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import structlog
@@ -36,6 +38,18 @@ NO_CHANNEL_LAYER = "none: refused socket"
 TRY_AGAIN_LATER = 1013  # RFC 6455's "Try Again Later": a server the socket needs is not answering
 UNAVAILABLE_REASON = "revocation_unavailable"
 MAX_FRAME_BYTES = 16 * 1024
+
+
+def staggered(interval: float) -> Iterator[float]:
+    """The waits of a socket's periodic task: a random share of ``interval`` first, then ``interval``.
+
+    Sockets opened together (the reconnect storm after a deploy, a bench connecting its clients)
+    would otherwise wake together every interval, each with its Redis round trip and its thread hop,
+    and stall every socket of the process for that moment (docs/performance.md, issue 25).
+    """
+    yield random.uniform(0, interval)
+    while True:
+        yield interval
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -100,14 +114,14 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
     async def _close_when_token_ends(self, user: TokenUser) -> None:
         # The revocation store is looked at every SOCKET_TOKEN_RECHECK_SECONDS (a Redis lookup per
         # socket and interval), and the socket is closed when the token expires, whichever comes first.
-        interval = getattr(settings, "SOCKET_TOKEN_RECHECK_SECONDS", 30)
+        waits = staggered(getattr(settings, "SOCKET_TOKEN_RECHECK_SECONDS", 30))
         token = user.token
         while True:
             remaining = token.expires_at - time.time()
             if remaining <= 0:
                 reason = "token_expired"
                 break
-            await asyncio.sleep(min(interval, remaining))
+            await asyncio.sleep(min(next(waits), remaining))
             try:
                 revoked = await sync_to_async(revocation.is_revoked, thread_sensitive=False)(
                     jti=token.jti, user_id=token.user_id, issued_at=token.issued_at, family=token.family)

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import DomainError, RateLimited
-from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required
+from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required, staggered
 
 from . import metrics, presence, realtime, selectors, services
 
@@ -31,8 +31,8 @@ class ChatConsumer(JsonFrameConsumer):
         await database_sync_to_async(presence.mark_offline, thread_sensitive=False)(self.user.id, self.channel_name)
 
     async def _keep_present(self):
-        while True:
-            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
+        for wait in staggered(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS):
+            await asyncio.sleep(wait)
             await database_sync_to_async(presence.mark_online, thread_sensitive=False)(self.user.id, self.channel_name)
 
     # --- frames from the client ---------------------------------------------------------------
