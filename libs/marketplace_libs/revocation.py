@@ -55,8 +55,24 @@ def revoke_family(family: str, *, lifetime_seconds: int) -> None:
 
 
 def is_revoked(*, jti: str, user_id: str, issued_at: float, family: str | None = None) -> bool:
-    keys = [_jti_key(jti), _user_key(user_id), *([_family_key(family)] if family else [])]
-    values = _cache().get_many(keys)
+    values = _cache().get_many(_keys(jti, user_id, family))
+    return _revoked_by(values, jti=jti, user_id=user_id, issued_at=issued_at, family=family)
+
+
+def revoked_among(tokens) -> set[str]:
+    """The jti of each of ``tokens`` (verified tokens: jti, user_id, issued_at, family) that is
+    revoked, from one read of the store for all of them."""
+    keys = {key for token in tokens for key in _keys(token.jti, token.user_id, token.family)}
+    values = _cache().get_many(list(keys)) if keys else {}
+    return {token.jti for token in tokens if _revoked_by(
+        values, jti=token.jti, user_id=token.user_id, issued_at=token.issued_at, family=token.family)}
+
+
+def _keys(jti: str, user_id: str, family: str | None) -> list[str]:
+    return [_jti_key(jti), _user_key(user_id), *([_family_key(family)] if family else [])]
+
+
+def _revoked_by(values: dict, *, jti: str, user_id: str, issued_at: float, family: str | None) -> bool:
     if values.get(_jti_key(jti)) or (family and values.get(_family_key(family))):
         return True
     revoked_before = values.get(_user_key(user_id))

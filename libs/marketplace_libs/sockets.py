@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs
 
 import structlog
@@ -28,6 +26,7 @@ from django.conf import settings
 from . import outages, revocation
 from .authentication import TokenUser
 from .errors import DomainError
+from .socket_sweeps import Sweep
 from .tokens import TokenRejected, get_verifier
 
 log = structlog.get_logger("marketplace.sockets")
@@ -38,18 +37,6 @@ NO_CHANNEL_LAYER = "none: refused socket"
 TRY_AGAIN_LATER = 1013  # RFC 6455's "Try Again Later": a server the socket needs is not answering
 UNAVAILABLE_REASON = "revocation_unavailable"
 MAX_FRAME_BYTES = 16 * 1024
-
-
-def staggered(interval: float) -> Iterator[float]:
-    """The waits of a socket's periodic task: a random share of ``interval`` first, then ``interval``.
-
-    Sockets opened together (the reconnect storm after a deploy, a bench connecting its clients)
-    would otherwise wake together every interval, each with its Redis round trip and its thread hop,
-    and stall every socket of the process for that moment (docs/performance.md, issue 25).
-    """
-    yield random.uniform(0, interval)
-    while True:
-        yield interval
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -109,30 +96,16 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         await self.on_open(user)
-        self._token_watch = asyncio.ensure_future(self._close_when_token_ends(user))
+        REVOCATION_SWEEP.join(self)
+        self._token_expiry = asyncio.ensure_future(self._close_when_token_expires())
 
-    async def _close_when_token_ends(self, user: TokenUser) -> None:
-        # The revocation store is looked at every SOCKET_TOKEN_RECHECK_SECONDS (a Redis lookup per
-        # socket and interval), and the socket is closed when the token expires, whichever comes first.
-        waits = staggered(getattr(settings, "SOCKET_TOKEN_RECHECK_SECONDS", 30))
-        token = user.token
-        while True:
-            remaining = token.expires_at - time.time()
-            if remaining <= 0:
-                reason = "token_expired"
-                break
-            await asyncio.sleep(min(next(waits), remaining))
-            try:
-                revoked = await sync_to_async(revocation.is_revoked, thread_sensitive=False)(
-                    jti=token.jti, user_id=token.user_id, issued_at=token.issued_at, family=token.family)
-            except Exception as error:
-                if not outages.is_outage(error):
-                    raise
-                reason = UNAVAILABLE_REASON  # revocation cannot be checked: fail closed
-                break
-            if revoked:
-                reason = "token_revoked"
-                break
+    async def _close_when_token_expires(self) -> None:
+        await asyncio.sleep(max(0.0, self.user.token.expires_at - time.time()))
+        await self.close_for("token_expired")
+
+    async def close_for(self, reason: str) -> None:
+        """Close an authenticated socket whose token no longer holds (or cannot be checked)."""
+        REVOCATION_SWEEP.leave(self)
         log.info("socket_closed", reason=reason)
         await self.close(code=TRY_AGAIN_LATER if reason == UNAVAILABLE_REASON else UNAUTHORIZED)
 
@@ -147,9 +120,10 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def disconnect(self, code):
-        watch = getattr(self, "_token_watch", None)
-        if watch is not None and watch is not asyncio.current_task():
-            watch.cancel()
+        REVOCATION_SWEEP.leave(self)
+        expiry = getattr(self, "_token_expiry", None)
+        if expiry is not None and expiry is not asyncio.current_task():
+            expiry.cancel()
         if self.user is not None:
             await self.on_close()
 
@@ -190,6 +164,27 @@ class JsonFrameConsumer(AsyncWebsocketConsumer):
 
     async def on_close(self) -> None:
         """The socket closed (only called for authenticated sockets)."""
+
+
+async def _close_the_revoked(sockets: list[JsonFrameConsumer]) -> None:
+    """Of the sockets due (each once per SOCKET_TOKEN_RECHECK_SECONDS), close those whose token was
+    revoked since (sign-out, a password change, a deactivated account): one read of the store for all."""
+    try:
+        revoked = await sync_to_async(revocation.revoked_among, thread_sensitive=False)(
+            [socket.user.token for socket in sockets])
+    except Exception as error:
+        if not outages.is_outage(error):
+            raise
+        revoked, reason = {socket.user.token.jti for socket in sockets}, UNAVAILABLE_REASON  # fail closed
+    else:
+        reason = "token_revoked"
+    for socket in sockets:
+        if socket.user.token.jti in revoked:
+            await socket.close_for(reason)
+
+
+REVOCATION_SWEEP = Sweep("revocation", interval=lambda: getattr(settings, "SOCKET_TOKEN_RECHECK_SECONDS", 30),
+                         work=_close_the_revoked)
 
 
 def required(frame: dict, field: str, kind=str):

@@ -211,6 +211,27 @@ def test_user_wide_revocation_refuses_older_tokens_only(verifier):
     assert verifier.verify(someone_else)
 
 
+def test_revoked_among_finds_each_way_of_revoking_in_one_read_of_the_store(verifier):
+    from unittest import mock
+
+    now = time.time()
+    user_id, family = str(uuid.uuid4()), uuid.uuid4().hex
+    signed_out, of_the_session, older_than_a_password_change, kept, newer = (verifier.verify(raw) for raw in (
+        testing.mint_token(), testing.mint_token(fam=family), testing.mint_token(user_id=user_id, issued_at=now - 60),
+        testing.mint_token(fam=uuid.uuid4().hex), testing.mint_token(user_id=user_id, issued_at=now)))
+    revocation.revoke_token(signed_out.jti, signed_out.expires_at)
+    revocation.revoke_family(family, lifetime_seconds=900)
+    revocation.revoke_tokens_of_user(user_id, issued_before=now - 30, lifetime_seconds=900)
+
+    cache = revocation._cache()
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as read:
+        revoked = revocation.revoked_among([signed_out, of_the_session, older_than_a_password_change, kept, newer])
+
+    assert revoked == {signed_out.jti, of_the_session.jti, older_than_a_password_change.jti}
+    assert read.call_count == 1
+    assert revocation.revoked_among([]) == set()
+
+
 def test_revocation_check_can_be_turned_off():
     raw = testing.mint_token()
     token = TokenVerifier(testing.test_key_source()).verify(raw)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from marketplace_libs.authentication import require_verified_email
 from marketplace_libs.errors import DomainError, RateLimited
-from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required, staggered
+from marketplace_libs.socket_sweeps import Sweep
+from marketplace_libs.sockets import FrameError, JsonFrameConsumer, required
 
 from . import metrics, presence, realtime, selectors, services
 
@@ -21,19 +22,14 @@ class ChatConsumer(JsonFrameConsumer):
         await database_sync_to_async(presence.mark_online, thread_sensitive=False)(user.id, self.channel_name)
         # The last close announces nothing: the presence sweep does, after the grace period (a reload).
         await database_sync_to_async(services.socket_opened, thread_sensitive=False)(user_id=user.id)
-        self.heartbeat = asyncio.ensure_future(self._keep_present())
+        PRESENCE_HEARTBEAT.join(self)
         metrics.SOCKETS_OPEN.inc()
 
     async def on_close(self):
         metrics.SOCKETS_OPEN.dec()
-        self.heartbeat.cancel()
+        PRESENCE_HEARTBEAT.leave(self)
         await self.channel_layer.group_discard(realtime.user_group(self.user.id), self.channel_name)
         await database_sync_to_async(presence.mark_offline, thread_sensitive=False)(self.user.id, self.channel_name)
-
-    async def _keep_present(self):
-        for wait in staggered(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS):
-            await asyncio.sleep(wait)
-            await database_sync_to_async(presence.mark_online, thread_sensitive=False)(self.user.id, self.channel_name)
 
     # --- frames from the client ---------------------------------------------------------------
 
@@ -83,6 +79,17 @@ class ChatConsumer(JsonFrameConsumer):
 
     async def chat_frame(self, event):
         await self.send_frame(event["frame"])
+
+
+async def _renew_presence(sockets: list[ChatConsumer]) -> None:
+    """The sockets due (each once per CHAT_PRESENCE_HEARTBEAT_SECONDS) stay present, in one round trip
+    to Redis for all of them."""
+    await sync_to_async(presence.renew, thread_sensitive=False)([(socket.user.id, socket.channel_name)
+                                                                 for socket in sockets])
+
+
+PRESENCE_HEARTBEAT = Sweep("presence heartbeat", interval=lambda: settings.CHAT_PRESENCE_HEARTBEAT_SECONDS,
+                           work=_renew_presence)
 
 
 def _uuid(value: str, field: str) -> str:

@@ -1,9 +1,10 @@
 """Who has an open chat socket, in Redis so every chat process sees it.
 
 Each socket is a member of its user's sorted set, scored by when its presence runs out; an open
-socket renews its score every heartbeat, a closed one removes itself. A process that crashes leaves
-members that simply expire (CHAT_PRESENCE_TTL_SECONDS), so nobody stays online forever. Without
-Redis (the embedded default runs one process) the same is kept in memory.
+socket's score is renewed every heartbeat (``renew``: every socket of the process at once), a closed
+one removes itself. A process that crashes leaves members that simply expire
+(CHAT_PRESENCE_TTL_SECONDS), so nobody stays online forever. Without Redis (the embedded default runs
+one process) the same is kept in memory.
 
 Beside the sockets, when each user was last seen (a socket opened, renewed or closed): the time the
 presence sweep (services.settle_presence) announces as their going offline.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 
 from django.conf import settings
 
@@ -33,20 +35,31 @@ def _redis():
 
 
 def mark_online(user_id: str, socket_name: str) -> None:
+    renew([(user_id, socket_name)])
+
+
+def renew(sockets: list[tuple[str, str]]) -> None:
+    """Keep each of ``sockets`` (a user id, a socket's channel name) present for another
+    CHAT_PRESENCE_TTL_SECONDS, and their users seen now: one round trip to Redis for all of them."""
     now = time.time()
     expires = now + settings.CHAT_PRESENCE_TTL_SECONDS
+    by_user: dict[str, dict[str, float]] = defaultdict(dict)
+    for user_id, socket_name in sockets:
+        by_user[str(user_id)][socket_name] = expires
     client = _redis()
     if client is None:
         with _local_lock:
-            _local.setdefault(str(user_id), {})[socket_name] = expires
-            _local_seen[str(user_id)] = now
+            for user_id, members in by_user.items():
+                _local.setdefault(user_id, {}).update(members)
+                _local_seen[user_id] = now
         return
-    key = _KEY.format(user_id)
-    with client.pipeline() as pipe:
-        pipe.zadd(key, {socket_name: expires})
-        pipe.zremrangebyscore(key, "-inf", now)  # what crashed processes left behind
-        pipe.expire(key, settings.CHAT_PRESENCE_TTL_SECONDS)
-        pipe.set(_SEEN_KEY.format(user_id), now, ex=_SEEN_KEPT_SECONDS)
+    with client.pipeline(transaction=False) as pipe:
+        for user_id, members in by_user.items():
+            key = _KEY.format(user_id)
+            pipe.zadd(key, members)
+            pipe.zremrangebyscore(key, "-inf", now)  # what crashed processes left behind
+            pipe.expire(key, settings.CHAT_PRESENCE_TTL_SECONDS)
+            pipe.set(_SEEN_KEY.format(user_id), now, ex=_SEEN_KEPT_SECONDS)
         pipe.execute()
 
 

@@ -79,6 +79,18 @@ def test_a_crashed_processs_sockets_expire_and_the_sweep_announces_the_user_offl
     assert [event["online"] for event in presence_events(a.id)] == [True, False]
 
 
+def test_the_heartbeat_keeps_every_open_socket_present_beyond_its_ttl(sockets, person, settings):
+    settings.CHAT_PRESENCE_TTL_SECONDS = 1
+    settings.CHAT_PRESENCE_HEARTBEAT_SECONDS = 0.2
+    a, b = person(), person()
+    a_socket = opened(sockets, a.token)
+    opened(sockets, b.token)
+    opened_seen = presence.last_seen(a.id)
+    assert a_socket.nothing_more(timeout=1.5)  # longer than the TTL: only the renewals keep them present
+    assert presence.online([a.id, b.id]) == {a.id: True, b.id: True}
+    assert presence.last_seen(a.id) > opened_seen
+
+
 def test_two_sockets_opening_at_once_announce_online_once(person):
     from concurrent.futures import ThreadPoolExecutor
 

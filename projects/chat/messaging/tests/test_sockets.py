@@ -65,6 +65,21 @@ def test_an_open_socket_is_closed_with_4401_once_its_token_is_revoked(sockets, p
     assert b_socket.nothing_more(timeout=0.5)  # the others' sockets stay open
 
 
+def test_an_open_socket_is_closed_with_1013_once_its_token_cannot_be_rechecked(sockets, person, settings,
+                                                                               monkeypatch):
+    import redis
+
+    settings.SOCKET_TOKEN_RECHECK_SECONDS = 0.2
+    socket = sockets(person().token)
+    assert socket.nothing_more(timeout=0.5)  # rechecked and kept open while the store answers
+
+    def store_down(tokens):
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(revocation, "revoked_among", store_down)
+    assert socket.closed_with() == 1013  # fail closed, and say "try again later"
+
+
 def test_an_open_socket_is_closed_with_4401_when_its_token_expires(sockets, person, trust_test_key):
     a = person()
     # exp is whole seconds: a lifetime of 3 leaves more than 2 s, so the socket is open at first.
