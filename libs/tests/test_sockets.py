@@ -33,12 +33,16 @@ class Calls:
             await asyncio.wait_for(self.changed.wait(), PATIENCE)
 
 
+def sweep_calling(calls: Calls) -> Sweep:
+    return Sweep("test", interval=lambda: INTERVAL, work=calls.work)
+
+
 def test_sockets_opened_together_are_handled_a_few_at_a_time_each_once_per_interval():
     sockets = list(range(100))
 
     async def scenario():
         calls = Calls()
-        sweep = Sweep("test", interval=lambda: INTERVAL, work=calls.work)
+        sweep = sweep_calling(calls)
         for socket in sockets:
             sweep.join(socket)
         await calls.until(lambda: all(len(calls.handled_at[socket]) >= 2 for socket in sockets))
@@ -59,7 +63,7 @@ def test_sockets_opened_together_are_handled_a_few_at_a_time_each_once_per_inter
 def test_a_socket_that_left_is_handled_no_more():
     async def scenario():
         calls = Calls()
-        sweep = Sweep("test", interval=lambda: INTERVAL, work=calls.work)
+        sweep = sweep_calling(calls)
         sweep.join("stays")
         sweep.join("leaves")
         sweep.leave("leaves")
@@ -74,7 +78,7 @@ def test_a_socket_that_left_is_handled_no_more():
 def test_the_sweep_ends_with_the_last_socket_and_starts_again_with_the_next():
     async def scenario():
         calls = Calls()
-        sweep = Sweep("test", interval=lambda: INTERVAL, work=calls.work)
+        sweep = sweep_calling(calls)
         sweep.join("a")
         sweep.leave("a")
         sweep.leave("a")  # a socket the sweep closed leaves again when it disconnects
@@ -94,7 +98,7 @@ def test_the_sweep_ends_with_the_last_socket_and_starts_again_with_the_next():
 def test_a_failed_call_does_not_end_the_upkeep():
     async def scenario():
         calls = Calls(fail_first=True)
-        sweep = Sweep("test", interval=lambda: INTERVAL, work=calls.work)
+        sweep = sweep_calling(calls)
         sweep.join("a")
         await calls.until(lambda: len(calls.given) >= 3)
         sweep.leave("a")
