@@ -48,7 +48,7 @@ class Sweep:
         state.sockets.add(socket)
         heapq.heappush(state.due, (time.monotonic() + random.uniform(0, self.interval()), next(self._order), socket))
         if state.rounds is None:
-            state.rounds = loop.create_task(self._run(state))
+            state.rounds = loop.create_task(self._run(loop, state))
 
     def leave(self, socket) -> None:
         """Idempotent: a socket closed by the sweep leaves again when it disconnects."""
@@ -67,8 +67,10 @@ class Sweep:
         state = self._loops.get(asyncio.get_running_loop())
         return 0 if state is None else len(state.sockets)
 
-    async def _run(self, state: _LoopSockets) -> None:
-        while True:
+    async def _run(self, loop: asyncio.AbstractEventLoop, state: _LoopSockets) -> None:
+        # Ends once its loop's last socket has left; leaving from within a call (the work closing a
+        # socket) cannot cancel the task that is running it.
+        while self._loops.get(loop) is state:
             await asyncio.sleep(self.interval() / TICKS_PER_INTERVAL)
             sockets = self._take_due(state)
             if not sockets:

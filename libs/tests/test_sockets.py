@@ -95,6 +95,23 @@ def test_the_sweep_ends_with_the_last_socket_and_starts_again_with_the_next():
     assert left == 0
 
 
+def test_the_sweep_ends_when_its_own_call_lets_the_last_socket_go():
+    async def scenario():
+        sweep = None
+
+        async def close_them(sockets):
+            for socket in sockets:
+                sweep.leave(socket)  # as a socket closed for a revoked token does
+
+        sweep = Sweep("test", interval=lambda: INTERVAL, work=close_them)
+        sweep.join("a")
+        [rounds] = [state.rounds for state in sweep._loops.values()]
+        await asyncio.wait_for(rounds, PATIENCE)
+        return rounds.done()
+
+    assert asyncio.run(scenario())
+
+
 def test_a_failed_call_does_not_end_the_upkeep():
     async def scenario():
         calls = Calls(fail_first=True)
