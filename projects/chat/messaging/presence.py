@@ -1,8 +1,8 @@
 """Who has an open chat socket, in Redis so every chat process sees it.
 
 Each socket is a member of its user's sorted set, scored by when its presence runs out; an open
-socket's score is renewed every heartbeat (``renew``: every socket of the process at once), a closed
-one removes itself. A process that crashes leaves members that simply expire
+socket's score is renewed every heartbeat (``renew``: the process's sockets that are due, together),
+a closed one removes itself. A process that crashes leaves members that simply expire
 (CHAT_PRESENCE_TTL_SECONDS), so nobody stays online forever. Without Redis (the embedded default runs
 one process) the same is kept in memory.
 
