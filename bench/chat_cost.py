@@ -256,6 +256,9 @@ def parse(argv):
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="py-spy the chat processes during the first paced round (slows it: CPU figures of a "
                              "profiled run are not comparable); collapsed stacks in DIR")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="messages/s of the paced rounds (default: 50 %% of this run's platform saturation); "
+                             "fixed, it lets two runs of different code be compared at the same load")
     args = parser.parse_args(argv)
     defaults = (dict(sockets=200, conversations=100, rounds=1, seconds=6, burst=600) if args.quick
                 else dict(sockets=1000, conversations=500, rounds=2, seconds=15, burst=1200))
@@ -327,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             # More than any stack keeps up with, but small enough to be delivered within the load
             # generator's 30 s wait: completed/s is then what the stack sustains.
             results[name]["saturation"] = run(name, "saturation", args.burst / 2, 2)
-        rate = max(1.0, round(results["platform"]["saturation"]["completed_per_s"] / 2))
+        rate = args.rate or max(1.0, round(results["platform"]["saturation"]["completed_per_s"] / 2))
         one_count = 20 if args.quick else 40
         for name in stacks:
             results[name]["one"] = run(name, "one-at-a-time", ONE_AT_A_TIME_RATE, one_count / ONE_AT_A_TIME_RATE)

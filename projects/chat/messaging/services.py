@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 import structlog
 from django.conf import settings
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from marketplace_libs.files.uploads import store_upload
 from marketplace_libs.readmodels import ensure_card, keep_card
 from marketplace_libs.times import iso_utc
 
-from . import events, metrics, presence, realtime
+from . import events, metrics, presence, realtime, send_counter
 from .models import ChatFile, Conversation, Message, MessageKind, Person, PresenceState, ReadState
 
 log = structlog.get_logger(__name__)
@@ -137,11 +136,8 @@ def _locked_for_participant(conversation_id, user_id) -> Conversation:
 
 
 def _check_send_rate(user_id) -> None:
-    window = settings.CHAT_SEND_WINDOW_SECONDS
-    key = f"chat:sends:{user_id}:{int(timezone.now().timestamp()) // window}"
-    cache = caches["shared"]
-    cache.add(key, 0, timeout=window * 2)
-    if cache.incr(key) > settings.CHAT_SEND_LIMIT:
+    if send_counter.count_send(user_id) > settings.CHAT_SEND_LIMIT:
+        window = settings.CHAT_SEND_WINDOW_SECONDS
         raise RateLimited(window, f"At most {settings.CHAT_SEND_LIMIT} messages every {window} seconds.")
 
 
