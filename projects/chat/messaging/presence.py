@@ -18,20 +18,14 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from . import shared_redis
+
 _KEY = "marketplace:chat:presence:{}"
 _SEEN_KEY = "marketplace:chat:seen:{}"
 _SEEN_KEPT_SECONDS = 7 * 24 * 3600
 _local: dict[str, dict[str, float]] = {}
 _local_seen: dict[str, float] = {}
 _local_lock = threading.Lock()
-
-
-def _redis():
-    if not settings.MARKETPLACE_REDIS_URL:
-        return None
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("shared")
 
 
 def mark_online(user_id: str, socket_name: str) -> None:
@@ -46,7 +40,7 @@ def renew(sockets: list[tuple[str, str]]) -> None:
     by_user: dict[str, dict[str, float]] = defaultdict(dict)
     for user_id, socket_name in sockets:
         by_user[str(user_id)][socket_name] = expires
-    client = _redis()
+    client = shared_redis.client()
     if client is None:
         with _local_lock:
             for user_id, members in by_user.items():
@@ -65,7 +59,7 @@ def renew(sockets: list[tuple[str, str]]) -> None:
 
 def mark_offline(user_id: str, socket_name: str) -> None:
     now = time.time()
-    client = _redis()
+    client = shared_redis.client()
     if client is None:
         with _local_lock:
             _local.get(str(user_id), {}).pop(socket_name, None)
@@ -79,7 +73,7 @@ def mark_offline(user_id: str, socket_name: str) -> None:
 
 def last_seen(user_id) -> float | None:
     """When ``user_id`` last opened, renewed or closed a socket (a Unix time), if known."""
-    client = _redis()
+    client = shared_redis.client()
     if client is None:
         with _local_lock:
             return _local_seen.get(str(user_id))
@@ -91,7 +85,7 @@ def online(user_ids) -> dict[str, bool]:
     """For each user: has at least one open chat socket now."""
     now = time.time()
     user_ids = [str(user_id) for user_id in user_ids]
-    client = _redis()
+    client = shared_redis.client()
     if client is None:
         with _local_lock:
             return {user_id: any(expiry > now for expiry in _local.get(user_id, {}).values()) for user_id in user_ids}

@@ -14,6 +14,8 @@ import time
 from django.conf import settings
 from django.core.cache import caches
 
+from . import shared_redis
+
 _KEY = "marketplace:chat:sends:{}:{}"
 
 
@@ -21,13 +23,12 @@ def count_send(user_id) -> int:
     """Count one more send of ``user_id`` in the current window; the sends of the window so far, this one included."""
     window = settings.CHAT_SEND_WINDOW_SECONDS
     key = _KEY.format(user_id, int(time.time()) // window)
-    if not settings.MARKETPLACE_REDIS_URL:
+    redis = shared_redis.client()
+    if redis is None:
         cache = caches["shared"]
         cache.add(key, 0, timeout=window * 2)
         return cache.incr(key)
-    from django_redis import get_redis_connection
-
-    with get_redis_connection("shared").pipeline(transaction=False) as pipe:
+    with redis.pipeline(transaction=False) as pipe:
         pipe.incr(key)
         pipe.expire(key, window * 2)
         sends, _ = pipe.execute()
