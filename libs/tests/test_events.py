@@ -212,3 +212,87 @@ def test_connection_upkeep_health_checks_the_connection_at_most_once_per_interva
     assert connection.health_check_done is True
     ConnectionUpkeep(interval=0)()
     assert connection.health_check_done is False
+
+
+# --- the relay ----------------------------------------------------------------------------------
+
+def _relay_on_an_in_memory_broker(batch_size: int):
+    """The relay with kombu's in-memory transport (no confirms to wait for) and a queue that
+    receives what it sends."""
+    from kombu import Connection, Queue
+
+    from marketplace_libs.events import broker
+    from marketplace_libs.events.relay import OutboxRelay
+
+    relay = OutboxRelay(batch_size=batch_size)
+    relay._broker = Connection("memory://")
+    queue = Queue(f"relay-test-{uuid.uuid4()}", exchange=broker.EVENTS_EXCHANGE, routing_key="user.registered")
+    queue(relay._broker.default_channel).declare()
+    return relay, relay._broker.SimpleQueue(queue)
+
+
+def _received(simple_queue) -> list[str]:
+    ids = []
+    while simple_queue.qsize():
+        message = simple_queue.get(timeout=1)
+        ids.append(message.payload["id"])
+        message.ack()
+    return ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_marks_a_batch_published_with_the_next_batchs_statement():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    OutboxEvent.objects.all().delete()
+    for _ in range(3):
+        with transaction.atomic():
+            publish("user.registered", registered())
+    ids = [str(event_id) for event_id in OutboxEvent.objects.order_by("id").values_list("event_id", flat=True)]
+    relay, received = _relay_on_an_in_memory_broker(batch_size=2)
+
+    assert relay.relay_batch() == 2
+    # Sent and confirmed, not yet marked: a crash here sends them again, and inboxes absorb that.
+    assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 3
+    with CaptureQueriesContext(connection) as statements:
+        assert relay.relay_batch() == 1
+    # On PostgreSQL the UPDATE rides on the next batch's SELECT: one round trip per batch.
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2)
+    assert list(OutboxEvent.objects.filter(published_at__isnull=True).values_list("event_id", flat=True)) \
+        == [uuid.UUID(ids[2])]
+    relay.mark_confirmed()  # what the relay does when no commit follows within MARK_LINGER_SECONDS
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+    with CaptureQueriesContext(connection) as statements:
+        relay.mark_confirmed()  # nothing left to mark
+    assert len(statements) == 0
+    assert relay.relay_batch() == 0
+    assert _received(received) == ids  # each once, in order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch():
+    from django.db import DatabaseError
+
+    from marketplace_libs.events import relay as relay_module
+
+    OutboxEvent.objects.all().delete()
+    with transaction.atomic():
+        publish("user.registered", registered())
+    relay, received = _relay_on_an_in_memory_broker(batch_size=10)
+    assert relay.relay_batch() == 1
+
+    def database_gone(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    original = relay_module.pending_events
+    relay_module.pending_events = database_gone
+    try:
+        with pytest.raises(DatabaseError):
+            relay.relay_batch()
+    finally:
+        relay_module.pending_events = original
+    assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 1
+    assert relay.relay_batch() == 0  # the database is back: the confirmed row is marked, not sent again
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+    assert len(_received(received)) == 1

@@ -4,9 +4,11 @@ One relay process per service (``manage.py run_outbox_relay``). It wakes when a
 transaction that published commits (PostgreSQL ``NOTIFY``) and also sweeps
 every ``sweep_seconds``, so an event committed while the relay was down, or
 whose notification was lost, still leaves. Rows are marked published only after
-RabbitMQ confirmed them; a crash in between sends them again, and consumers'
-inboxes absorb the duplicate. Only one relay per service works at a time (a
-PostgreSQL advisory lock, or a file lock on SQLite), which keeps the order.
+RabbitMQ confirmed them, by the next batch's statement when a commit follows
+within MARK_LINGER_SECONDS (else on their own); a crash in between sends them
+again, and consumers' inboxes absorb the duplicate. Only one relay per service
+works at a time (a PostgreSQL advisory lock, or a file lock on SQLite), which
+keeps the order.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ log = structlog.get_logger("marketplace.events.relay")
 
 BROKER_ERRORS = (KombuError, AMQPError, OSError)
 RETENTION = timedelta(days=7)
+# How long confirmed rows may wait to be marked published for the next batch's statement to carry the
+# UPDATE; with no commit in that time they are marked on their own (docs/performance.md, issue 25).
+MARK_LINGER_SECONDS = 0.05
 
 
 def send(producer, envelope: dict, *, exchange=broker.EVENTS_EXCHANGE, routing_key: str | None = None) -> None:
@@ -73,13 +78,23 @@ _PENDING_COLUMNS = ("id", "event_id", "event_type", "version", "occurred_at", "p
 
 
 @cache
-def _pending_statement(vendor: str) -> str:
+def _pending_statement(vendor: str, marking: bool) -> str:
+    """The oldest unpublished rows; with ``marking`` (PostgreSQL), the same statement first marks the
+    rows of the previous batch published: one round trip per batch instead of two.
+
+    A data-modifying CTE and the SELECT beside it see the same snapshot, so the rows being marked
+    are left out of the SELECT explicitly."""
     meta = OutboxEvent._meta
     quote = db_connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    published_at = quote(meta.get_field("published_at").column)
     columns = ", ".join(quote(meta.get_field(name).column) for name in _PENDING_COLUMNS)
     # Matches the partial index outbox_unpublished_idx.
-    return (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('published_at').column)} "
-            f"IS NULL ORDER BY {quote(meta.pk.column)} LIMIT %s")
+    select = f"SELECT {columns} FROM {table} WHERE {published_at} IS NULL"
+    if not marking:
+        return f"{select} ORDER BY {pk} LIMIT %s"
+    return (f"WITH marked AS (UPDATE {table} SET {published_at} = %s WHERE {pk} = ANY(%s)) "
+            f"{select} AND NOT ({pk} = ANY(%s)) ORDER BY {pk} LIMIT %s")
 
 
 @cache
@@ -94,10 +109,19 @@ def _pending_converters(vendor: str) -> tuple:
     return tuple(converters)
 
 
-def pending_events(limit: int) -> list[PendingEvent]:
-    """The oldest unpublished outbox rows, oldest first."""
+def pending_events(limit: int, *, marking_published: list[int] = ()) -> list[PendingEvent]:
+    """The oldest unpublished outbox rows, oldest first, once the rows ``marking_published`` are
+    marked published (in the same statement on PostgreSQL)."""
+    marking = bool(marking_published) and db_connection.vendor == "postgresql"
+    if marking_published and not marking:
+        mark_published(list(marking_published))
     with db_connection.cursor() as cursor:
-        cursor.execute(_pending_statement(db_connection.vendor), [limit])
+        if marking:
+            published_at = _published_at_now()
+            ids = list(marking_published)
+            cursor.execute(_pending_statement(db_connection.vendor, True), [published_at, ids, ids, limit])
+        else:
+            cursor.execute(_pending_statement(db_connection.vendor, False), [limit])
         rows = cursor.fetchall()
     converters = _pending_converters(db_connection.vendor)
     pending = []
@@ -117,11 +141,14 @@ def pending_events(limit: int) -> list[PendingEvent]:
 def mark_published(ids: list[int]) -> None:
     meta = OutboxEvent._meta
     quote = db_connection.ops.quote_name
-    published_at = meta.get_field("published_at")
     with db_connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote(published_at.column)} = %s "
+        cursor.execute(f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('published_at').column)} = %s "
                        f"WHERE {quote(meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})",
-                       [published_at.get_db_prep_save(timezone.now(), db_connection), *ids])
+                       [_published_at_now(), *ids])
+
+
+def _published_at_now():
+    return OutboxEvent._meta.get_field("published_at").get_db_prep_save(timezone.now(), db_connection)
 
 
 def configure_relay_session(sender=None, connection=db_connection, **kwargs) -> None:
@@ -153,6 +180,9 @@ class OutboxRelay:
         self._publisher = None
         self._last_purge = 0.0
         self._connection_upkeep = ConnectionUpkeep()
+        # Confirmed by RabbitMQ, not yet marked published: a crash now sends them again, which the
+        # consumers' inboxes absorb, as they do when the relay dies between the confirm and the UPDATE.
+        self._unmarked: list[int] = []
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -179,13 +209,18 @@ class OutboxRelay:
                 if sent == self.batch_size:
                     continue  # more is waiting
                 self._purge_old_rows()
+                if self._unmarked and wait_for_commit(MARK_LINGER_SECONDS):
+                    continue  # the next batch's statement marks them
+                self.mark_confirmed()
                 wait_for_commit(self.sweep_seconds)
+            self.mark_confirmed()
 
     def relay_batch(self) -> int:
         """Send the oldest unpublished rows; returns how many were confirmed."""
         self._connection_upkeep()
         started = time.perf_counter()
-        rows = pending_events(self.batch_size)
+        rows = pending_events(self.batch_size, marking_published=self._unmarked)
+        self._unmarked = []
         # The oldest row waiting is the first one: its age is the outbox's lag.
         metrics.set_outbox_lag((timezone.now() - rows[0].occurred_at).total_seconds() if rows else 0.0)
         if not rows:
@@ -211,7 +246,7 @@ class OutboxRelay:
         finally:
             if confirmed:
                 confirmed_at = time.perf_counter()
-                mark_published(confirmed)
+                self._unmarked = confirmed
                 metrics.count_published(row.event_type for row in rows[: len(confirmed)])
                 if len(confirmed) == len(rows) < self.batch_size:
                     metrics.set_outbox_lag(0.0)  # nothing else was waiting
@@ -219,6 +254,12 @@ class OutboxRelay:
                           confirm_ms=round((confirmed_at - started) * 1000, 2),
                           total_ms=round((time.perf_counter() - started) * 1000, 2))
         return len(confirmed)
+
+    def mark_confirmed(self) -> None:
+        """Mark what RabbitMQ confirmed published now, rather than with the next batch."""
+        if self._unmarked:
+            mark_published(self._unmarked)
+            self._unmarked = []
 
     # --- broker ------------------------------------------------------------------------------
 
@@ -278,13 +319,15 @@ class OutboxRelay:
                 self.stop.wait(5)
             listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
 
-            def wait_for_commit(timeout: float) -> None:
-                # Any notification means something committed: go and look.
+            def wait_for_commit(timeout: float) -> bool:
+                """Whether something committed (any notification) within ``timeout``: go and look."""
+                notified = False
                 try:
                     for _ in listener.notifies(timeout=timeout, stop_after=1):
-                        pass
+                        notified = True
                 except psycopg.OperationalError as error:
                     raise DatabaseError(str(error)) from error
+                return notified
 
             yield wait_for_commit
 
@@ -299,5 +342,9 @@ class OutboxRelay:
                     break
                 except BlockingIOError:
                     self.stop.wait(5)
-            # No notifications without PostgreSQL: look often instead.
-            yield lambda timeout: self.stop.wait(min(timeout, 0.2))
+            def look_again_soon(timeout: float) -> bool:
+                # No notifications without PostgreSQL: look often instead.
+                self.stop.wait(min(timeout, 0.2))
+                return False
+
+            yield look_again_soon
