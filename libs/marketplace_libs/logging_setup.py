@@ -419,11 +419,23 @@ def formatter_processors() -> list:
     ]
 
 
+def _skip_record_attributes_nobody_reads() -> None:
+    """No caller's frame, thread, process or multiprocessing names on each ``LogRecord``: the ECS
+    line carries none of them (``process.pid`` comes from ``_to_ecs``), and looking them up cost
+    ~10 % of every line (docs/performance.md, issue 25). These are the switches the logging HOWTO's
+    "Optimization" section names for this."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def logging_config(service: str, level: str = "INFO") -> dict:
     """A ``LOGGING`` dict for Django settings (also used by workers and scripts)."""
     configure_structlog(service)
     _register_environment_secrets()
     logging.captureWarnings(True)  # Python warnings (Celery's, Django's) become JSON lines too
+    _skip_record_attributes_nobody_reads()
     return {
         "version": 1,
         "disable_existing_loggers": False,

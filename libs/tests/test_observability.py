@@ -84,6 +84,23 @@ def test_a_handled_event_carries_its_ids_and_the_correlation_id(captured):
     assert line["marketplace.event_outcome"] == "applied"
 
 
+def test_records_skip_what_no_line_carries_and_lines_keep_their_fields(captured):
+    import logging
+    import os
+
+    # Set by logging_config(): the caller's frame, thread and process names are looked up per record
+    # otherwise, and no ECS line carries them.
+    assert logging._srcfile is None
+    assert not (logging.logThreads or logging.logProcesses or logging.logMultiprocessing)
+    logging.getLogger("tests.plain").warning("plain %s", "stdlib")
+    structlog.get_logger("tests.ecs").info("structured", size=2)
+    plain, structured = lines_of(captured)[-2:]
+    assert plain["message"] == "plain stdlib" and plain["log.level"] == "warning"
+    assert structured["message"] == "structured" and structured["size"] == 2
+    assert ECS_BASE_FIELDS <= set(plain) and ECS_BASE_FIELDS <= set(structured)
+    assert plain["process.pid"] == structured["process.pid"] == os.getpid()
+
+
 def test_plain_values_under_ecs_names_do_not_clash(captured):
     structlog.get_logger("tests.ecs").warning("clashing", error="boom", host="db1", user={"id": "u-1"})
     [line] = [line for line in lines_of(captured) if line["message"] == "clashing"]
