@@ -71,8 +71,9 @@ data its schema rejects; it writes the event to the service's outbox table in th
 the change it reports, so the event exists exactly when the change does. **Sent at least once.** One
 outbox relay per service (`manage.py run_outbox_relay`; a second one waits on a PostgreSQL advisory
 lock) wakes when a publishing transaction commits (`NOTIFY`) and sweeps every second anyway. It
-sends unpublished rows in outbox order and marks a row published only after RabbitMQ confirmed it,
-so a crash in between sends the event again; broker errors are counted on the row and retried.
+sends unpublished rows in outbox order and marks a row published only after RabbitMQ confirmed it
+(with the next batch's SELECT when another commit follows within 50 ms, else on its own: decision
+90), so a crash in between sends the event again; broker errors are counted on the row and retried.
 Published rows are deleted after 7 days. **Applied once in effect.** The worker's events consumer
 (a Celery consumer bootstep) takes the messages that have arrived together as one batch, checks
 each envelope and its data against the catalogue, then, in one transaction, records the batch's
