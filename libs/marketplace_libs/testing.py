@@ -123,6 +123,31 @@ def published(event_type: str) -> list[dict]:
     return [row.data for row in OutboxEvent.objects.filter(event_type=event_type).order_by("id")]
 
 
+def relay_on_an_in_memory_broker(*, batch_size: int):
+    """The outbox relay on kombu's in-memory transport (no confirms to wait for), and a queue bound
+    to ``user.registered`` that receives what it sends: the relay's own code, with no RabbitMQ."""
+    from kombu import Connection, Queue
+
+    from .events import broker
+    from .events.relay import OutboxRelay
+
+    relay = OutboxRelay(batch_size=batch_size)
+    relay._broker = Connection("memory://")
+    queue = Queue(f"relay-test-{uuid.uuid4()}", exchange=broker.EVENTS_EXCHANGE, routing_key="user.registered")
+    queue(relay._broker.default_channel).declare()
+    return relay, relay._broker.SimpleQueue(queue)
+
+
+def received_event_ids(simple_queue) -> list[str]:
+    """The ids of the envelopes waiting on ``simple_queue``, in order, each acknowledged."""
+    ids = []
+    while simple_queue.qsize():
+        message = simple_queue.get(timeout=1)
+        ids.append(message.payload["id"])
+        message.ack()
+    return ids
+
+
 @contextmanager
 def captured_log_lines(service: str):
     """The exact text a service's stdout handler (the ECS JSON formatter) writes meanwhile, as a

@@ -13,6 +13,7 @@ from marketplace_libs.events import catalogue
 from marketplace_libs.events.models import OutboxEvent
 from marketplace_libs.events.publishing import publish
 from marketplace_libs.request_context import request_id_var
+from marketplace_libs.testing import received_event_ids, relay_on_an_in_memory_broker
 
 
 def registered(**changes) -> dict:
@@ -216,30 +217,6 @@ def test_connection_upkeep_health_checks_the_connection_at_most_once_per_interva
 
 # --- the relay ----------------------------------------------------------------------------------
 
-def _relay_on_an_in_memory_broker(batch_size: int):
-    """The relay with kombu's in-memory transport (no confirms to wait for) and a queue that
-    receives what it sends."""
-    from kombu import Connection, Queue
-
-    from marketplace_libs.events import broker
-    from marketplace_libs.events.relay import OutboxRelay
-
-    relay = OutboxRelay(batch_size=batch_size)
-    relay._broker = Connection("memory://")
-    queue = Queue(f"relay-test-{uuid.uuid4()}", exchange=broker.EVENTS_EXCHANGE, routing_key="user.registered")
-    queue(relay._broker.default_channel).declare()
-    return relay, relay._broker.SimpleQueue(queue)
-
-
-def _received(simple_queue) -> list[str]:
-    ids = []
-    while simple_queue.qsize():
-        message = simple_queue.get(timeout=1)
-        ids.append(message.payload["id"])
-        message.ack()
-    return ids
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_relay_marks_a_batch_published_with_the_next_batchs_statement():
     from django.db import connection
@@ -250,7 +227,7 @@ def test_the_relay_marks_a_batch_published_with_the_next_batchs_statement():
         with transaction.atomic():
             publish("user.registered", registered())
     ids = [str(event_id) for event_id in OutboxEvent.objects.order_by("id").values_list("event_id", flat=True)]
-    relay, received = _relay_on_an_in_memory_broker(batch_size=2)
+    relay, received = relay_on_an_in_memory_broker(batch_size=2)
 
     assert relay.relay_batch() == 2
     # Sent and confirmed, not yet marked: a crash here sends them again, and inboxes absorb that.
@@ -267,7 +244,7 @@ def test_the_relay_marks_a_batch_published_with_the_next_batchs_statement():
         relay.mark_confirmed()  # nothing left to mark
     assert len(statements) == 0
     assert relay.relay_batch() == 0
-    assert _received(received) == ids  # each once, in order
+    assert received_event_ids(received) == ids  # each once, in order
 
 
 @pytest.mark.django_db(transaction=True)
@@ -279,7 +256,7 @@ def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch():
     OutboxEvent.objects.all().delete()
     with transaction.atomic():
         publish("user.registered", registered())
-    relay, received = _relay_on_an_in_memory_broker(batch_size=10)
+    relay, received = relay_on_an_in_memory_broker(batch_size=10)
     assert relay.relay_batch() == 1
 
     def database_gone(*args, **kwargs):
@@ -295,4 +272,4 @@ def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch():
     assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 1
     assert relay.relay_batch() == 0  # the database is back: the confirmed row is marked, not sent again
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
-    assert len(_received(received)) == 1
+    assert len(received_event_ids(received)) == 1

@@ -21,7 +21,6 @@ from marketplace_libs.events import registry
 from marketplace_libs.events.consumer import Event, handle_envelope, handling_context
 from marketplace_libs.events.models import OutboxEvent
 from marketplace_libs.events.publishing import publish
-from marketplace_libs.events.relay import OutboxRelay
 from marketplace_libs.logging_setup import flatten
 from marketplace_libs.request_context import request_id_var
 from marketplace_libs.testing import captured_log_lines
@@ -357,22 +356,6 @@ def test_an_invalid_event_is_counted_under_a_fixed_label():
     assert value("marketplace_events_dead_lettered_total", service="libstest", event_type="invalid") == before + 1
 
 
-class _Producer:
-    def __init__(self, sent):
-        self.sent = sent
-
-    def publish(self, body, **kwargs):
-        self.sent.append(body)
-
-
-class _Broker:
-    def __init__(self):
-        self.sent = []
-
-    def Producer(self):  # noqa: N802 - kombu's name
-        return _Producer(self.sent)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_relay_counts_what_it_published_and_sets_the_outbox_lag():
     OutboxEvent.objects.all().delete()
@@ -383,16 +366,14 @@ def test_the_relay_counts_what_it_published_and_sets_the_outbox_lag():
         publish("user.registered", registered_data())
     OutboxEvent.objects.update(occurred_at=datetime(2020, 1, 1, tzinfo=dt_timezone.utc))
 
-    relay = OutboxRelay(batch_size=1)
-    relay._broker = _Broker()
-    relay._ensure_publisher = lambda: None  # the embedded transport's path: no confirms to wait for
+    relay, received = testing.relay_on_an_in_memory_broker(batch_size=1)
     assert relay.relay_batch() == 1
     assert value("marketplace_outbox_lag_seconds", service="libstest") > 3600  # a row from 2020 still waits
     assert relay.relay_batch() == 1
     assert relay.relay_batch() == 0
     assert value("marketplace_outbox_lag_seconds", service="libstest") == 0
     assert value("marketplace_events_published_total", **labels) == before + 2
-    assert len(relay._broker.sent) == 2
+    assert len(testing.received_event_ids(received)) == 2
 
 
 # --- where relays and workers export -----------------------------------------------------------
