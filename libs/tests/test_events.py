@@ -248,7 +248,7 @@ def test_the_relay_marks_a_batch_published_with_the_next_batchs_statement():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch():
+def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch(monkeypatch):
     from django.db import DatabaseError
 
     from marketplace_libs.events import relay as relay_module
@@ -262,13 +262,10 @@ def test_rows_the_relay_could_not_mark_are_marked_by_its_next_batch():
     def database_gone(*args, **kwargs):
         raise DatabaseError("the database went away")
 
-    original = relay_module.pending_events
-    relay_module.pending_events = database_gone
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(relay_module, "pending_events", database_gone)
         with pytest.raises(DatabaseError):
             relay.relay_batch()
-    finally:
-        relay_module.pending_events = original
     assert OutboxEvent.objects.filter(published_at__isnull=True).count() == 1
     assert relay.relay_batch() == 0  # the database is back: the confirmed row is marked, not sent again
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()

@@ -112,14 +112,13 @@ def _pending_converters(vendor: str) -> tuple:
 def pending_events(limit: int, *, marking_published: list[int] = ()) -> list[PendingEvent]:
     """The oldest unpublished outbox rows, oldest first, once the rows ``marking_published`` are
     marked published (in the same statement on PostgreSQL)."""
-    marking = bool(marking_published) and db_connection.vendor == "postgresql"
-    if marking_published and not marking:
-        mark_published(list(marking_published))
+    ids = list(marking_published)
+    if ids and db_connection.vendor != "postgresql":  # no data-modifying CTEs: a statement of its own
+        mark_published(ids)
+        ids = []
     with db_connection.cursor() as cursor:
-        if marking:
-            published_at = _published_at_now()
-            ids = list(marking_published)
-            cursor.execute(_pending_statement(db_connection.vendor, True), [published_at, ids, ids, limit])
+        if ids:
+            cursor.execute(_pending_statement(db_connection.vendor, True), [_published_at_now(), ids, ids, limit])
         else:
             cursor.execute(_pending_statement(db_connection.vendor, False), [limit])
         rows = cursor.fetchall()
@@ -342,6 +341,7 @@ class OutboxRelay:
                     break
                 except BlockingIOError:
                     self.stop.wait(5)
+
             def look_again_soon(timeout: float) -> bool:
                 # No notifications without PostgreSQL: look often instead.
                 self.stop.wait(min(timeout, 0.2))
