@@ -166,6 +166,7 @@ def service_settings(service: str, *, apps: list[str], config: PlatformConfig | 
         "CACHES": cache_settings(config, service),
         "CHANNEL_LAYERS": channel_layer_settings(config, service),
         "EVENTS_PREFETCH": environ.Env().int("MARKETPLACE_EVENTS_PREFETCH", default=400),
+        "EVENTS_BATCH_LINGER_MS": environ.Env().float("MARKETPLACE_EVENTS_BATCH_LINGER_MS", default=10),
         "ASGI_APPLICATION": "config.asgi.application",
         "LOGGING": logging_config(service, environ.Env().str("MARKETPLACE_LOG_LEVEL", default="INFO").upper()),
         "TEMPLATES": [

@@ -45,8 +45,8 @@ def fleet():
 
     caches["shared"].clear()
     try:
-        for service in CONSUMERS:
-            fleet.start_worker(service)
+        fleet.start_worker("probe_a")  # with the default linger (decision 92)
+        fleet.start_worker("probe_b", MARKETPLACE_EVENTS_BATCH_LINGER_MS="0")  # and without: both ways are tested
         fleet.start_relay("probe_producer")
         # Ready when a first event has reached both workers.
         from probe.publishing import publish_registrations

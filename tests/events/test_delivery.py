@@ -55,6 +55,32 @@ def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
     assert handled[0]["trace.id"] == "req-correlation-check"
 
 
+def test_events_arriving_within_the_linger_are_applied_in_one_transaction(fleet, publish):
+    fleet.stop("probe_a-worker")
+    fleet.start_worker("probe_a", MARKETPLACE_EVENTS_BATCH_LINGER_MS="1500")
+    try:
+        fleet.wait_until_received(["probe_a"], publish(1, prefix="linger-ready"), timeout=90)  # the worker is up
+        event_ids = []
+        for _ in range(3):  # each in a transaction of its own, so each reaches the worker as a message of its own
+            event_ids += publish(1, prefix="lingered")
+            time.sleep(0.15)
+        fleet.wait_until_received(CONSUMERS, event_ids, timeout=90)
+
+        def handled_lines():
+            log = (fleet.log_dir / "probe_a-worker.log").read_text()
+            lines = [flatten(json.loads(line)) for line in log.splitlines() if '"event_handled"' in line]
+            return [line for line in lines if line["marketplace.event_id"] in event_ids]
+
+        lines = fleet.wait_for(lambda: len(handled_lines()) == 3 and handled_lines(), timeout=10,
+                               what="probe_a's event_handled lines")
+        assert [line["batch"] for line in lines] == [3, 3, 3]
+        # Without a linger (probe_b) 150 ms apart is far enough for each to go alone.
+        assert set(fleet.received_counts("probe_b", event_ids).values()) == {1}
+    finally:
+        fleet.stop("probe_a-worker")
+        fleet.start_worker("probe_a")
+
+
 def test_a_redelivered_event_is_applied_once(fleet, publish):
     from marketplace_libs.events import broker
     from marketplace_libs.events.models import OutboxEvent

@@ -1,8 +1,9 @@
 """The worker's events consumer: a Celery consumer bootstep on ``<service>.events``.
 
-Messages that arrive together are applied together: one transaction records
-each in the inbox and runs its handlers, then commits, then every message is
-acknowledged. Per event that costs a statement or two instead of a
+Messages that arrive together are applied together: a batch stays open for a
+short linger after its first message (EVENTS_BATCH_LINGER_MS), then one
+transaction records each of its events in the inbox and runs their handlers,
+commits, and every message is acknowledged. Per event that costs a statement or two instead of a
 transaction, a commit and a task dispatch, which is what lets one process keep
 up with the platform's event rate (docs/performance.md). If any handler of the
 batch fails, the batch is rolled back and each event is applied on its own,
@@ -33,6 +34,15 @@ from .consumer import apply_events, checked_event, handle_envelope, log_fields, 
 log = structlog.get_logger("marketplace.events")
 
 BATCH_SIZE = 200
+
+
+def batch_linger_seconds() -> float:
+    """How long a batch stays open after its first message (settings.EVENTS_BATCH_LINGER_MS).
+
+    Events that arrive within it share one transaction and one acknowledgement instead of paying
+    one each, which is most of what an event costs a consumer; the price is that long in latency.
+    0 closes a batch as soon as the loop has read what had already arrived (decision 92)."""
+    return float(getattr(settings, "EVENTS_BATCH_LINGER_MS", 0)) / 1000
 
 
 def prefetch() -> int:
@@ -118,23 +128,36 @@ class EventsConsumerStep(bootsteps.ConsumerStep):
         return [Consumer(channel, queues=[queue], callbacks=[self._on_message], accept=["json"],
                          prefetch_count=prefetch())]
 
+    scheduled_flush = None
+
     def start(self, c):
+        # Runs again after every reconnection, with a new channel and a new batch: a flush scheduled
+        # for the old batch must not close the new one early.
+        self._unschedule_flush()
         self.hub = c.hub  # None with transports that have no event loop (the embedded one)
-        self.flush_scheduled = False
+        self.linger = batch_linger_seconds()
         super().start(c)
 
     def _on_message(self, body, message) -> None:
         self.batch.add(message)
         if self.hub is None or len(self.batch) >= BATCH_SIZE:
             self._flush()
-        elif not self.flush_scheduled:
-            # Runs once the loop has read what has already arrived: those messages form the batch.
-            self.flush_scheduled = True
-            self.hub.call_soon(self._flush)
+        elif self.scheduled_flush is None:
+            # Runs once the loop has read what has already arrived, and what arrives within the
+            # linger: those messages form the batch.
+            if self.linger > 0:
+                self.scheduled_flush = self.hub.call_later(self.linger, self._flush)
+            else:
+                self.scheduled_flush = self.hub.call_soon(self._flush)
 
     def _flush(self) -> None:
-        self.flush_scheduled = False
+        self._unschedule_flush()  # a batch that filled goes now; its timer must not close the next one early
         self.batch.apply()
+
+    def _unschedule_flush(self) -> None:
+        if self.scheduled_flush is not None:
+            self.scheduled_flush.cancel()
+            self.scheduled_flush = None
 
 
 def install(app, service: str, event_types: list[str]) -> None:
