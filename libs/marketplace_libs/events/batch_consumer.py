@@ -3,9 +3,9 @@
 Messages that arrive together are applied together: a batch stays open for a
 short linger after its first message (EVENTS_BATCH_LINGER_MS), then one
 transaction records each of its events in the inbox and runs their handlers,
-commits, and every message is acknowledged. Per event that costs a statement or two instead of a
-transaction, a commit and a task dispatch, which is what lets one process keep
-up with the platform's event rate (docs/performance.md). If any handler of the
+commits, and every message is acknowledged. Per event that costs a statement
+or two instead of a transaction, a commit and a task dispatch, which is what
+lets one process keep up with the platform's event rate (docs/performance.md). If any handler of the
 batch fails, the batch is rolled back and each event is applied on its own,
 with retries, backoff and dead-lettering (consumer.handle_envelope), so one bad
 event neither blocks nor drags down its neighbours.
@@ -42,7 +42,7 @@ def batch_linger_seconds() -> float:
     Events that arrive within it share one transaction and one acknowledgement instead of paying
     one each, which is most of what an event costs a consumer; the price is that long in latency.
     0 closes a batch as soon as the loop has read what had already arrived (decision 92)."""
-    return float(getattr(settings, "EVENTS_BATCH_LINGER_MS", 0)) / 1000
+    return float(getattr(settings, "EVENTS_BATCH_LINGER_MS", 10)) / 1000
 
 
 def prefetch() -> int:
