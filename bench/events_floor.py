@@ -105,7 +105,10 @@ def platform_publisher(burst: bool):
     import django
 
     django.setup()
+    from marketplace_libs.runtime import freeze_heap
     from probe.publishing import publish_registrations
+
+    freeze_heap()  # as the web processes that publish events do (decision 38)
 
     def publish(index: int, prefix: str) -> None:
         publish_registrations(1, prefix=f"{prefix}_{index}")  # one event, one transaction

@@ -24,6 +24,17 @@ def test_every_event_reaches_every_subscribing_service_once(fleet, publish):
         assert set(fleet.received_counts(service, event_ids).values()) == {1}
 
 
+def test_workers_and_the_relay_freeze_their_start_up_heap(fleet):
+    def frozen(key):
+        log = (fleet.log_dir / f"{key}.log").read_text()
+        return [json.loads(line) for line in log.splitlines() if '"heap_frozen"' in line]
+
+    for key in ("probe_a-worker", "probe_b-worker", "probe_producer-relay"):
+        lines = fleet.wait_for(lambda key=key: frozen(key), timeout=10, what=f"{key}'s heap_frozen line")
+        # Django, Celery and the service, loaded once and never walked again (one line per start).
+        assert all(line["objects"] > 10_000 for line in lines)
+
+
 def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
     from django.db import transaction
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import importlib
 import os
 
+import structlog
 from celery import Celery, signals
 from django.apps import apps as django_apps
 from django.conf import settings
 from kombu import Queue
 
 from .. import metrics
+from ..runtime import freeze_heap
 from . import batch_consumer, broker, registry
 
 
@@ -62,7 +64,17 @@ def make_celery_app(service: str | None = None) -> Celery:
     # Each app's tasks.py, imported now: the worker and the beat must know the same task names.
     app.autodiscover_tasks([config.name for config in django_apps.get_app_configs()], force=True)
     _export_worker_metrics(app, service)
+    _freeze_heap_when_ready()
     return app
+
+
+def _freeze_heap_when_ready() -> None:
+    """The worker's start-up heap, frozen once its consumers run (decision 93)."""
+
+    def freeze(sender=None, **_):
+        structlog.get_logger("marketplace.events").info("heap_frozen", objects=freeze_heap())
+
+    signals.worker_ready.connect(freeze, weak=False)
 
 
 def _export_worker_metrics(app, service: str) -> None:

@@ -1,8 +1,10 @@
 import signal
 
+import structlog
 from django.core.management.base import BaseCommand
 
 from marketplace_libs.events.relay import OutboxRelay
+from marketplace_libs.runtime import freeze_heap
 
 
 class Command(BaseCommand):
@@ -16,4 +18,5 @@ class Command(BaseCommand):
         relay = OutboxRelay(batch_size=options["batch_size"], sweep_seconds=options["sweep_seconds"])
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: relay.stop.set())
+        structlog.get_logger("marketplace.events").info("heap_frozen", objects=freeze_heap())  # decision 93
         relay.run()
