@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwks = json.dumps(test_jwks(key))
-    stacks, tokens_of = {}, {}
+    stacks = {}
     for name in PORT_BASES:
         users = [(str(uuid.uuid4()), f"b{name[0]}{index}") for index in range(2 * args.conversations)]
         tokens = {user: mint_token(user_id=user, username=username, key=key, lifetime=6 * 3600, email_verified=True)
