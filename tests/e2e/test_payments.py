@@ -83,13 +83,14 @@ def test_sandbox_money_from_checkout_to_payout(platform, gateway, seller_with_gi
     assert again.headers["Idempotent-Replayed"] == "true"
     assert (order["price"], order["service_fee"], order["total"]) == ("100.00", "5.50", "105.50")
 
-    # Checkout: someone else's order is not found; a float or unknown field is refused; twice is one payment.
-    assert_problem(gateway.post(f"{PAYMENTS}/checkout", headers=stranger.auth(), json={"order_id": order["id"]}), 404)
-    assert_problem(gateway.post(f"{PAYMENTS}/checkout", headers=buyer.auth(),
-                                json={"order_id": order["id"], "amount": 1.5}), 400, field="amount")
+    # Checkout, once order.placed has reached the payment service (before, anyone is told 409 order_pending):
+    # someone else's order is not found; a float or unknown field is refused; twice is one payment.
     payment = checkout(gateway, buyer, order)
     assert (payment["amount"], payment["currency"], payment["status"], payment["provider"]) == (
         "105.50", "USD", "requires_payment", "sandbox")
+    assert_problem(gateway.post(f"{PAYMENTS}/checkout", headers=stranger.auth(), json={"order_id": order["id"]}), 404)
+    assert_problem(gateway.post(f"{PAYMENTS}/checkout", headers=buyer.auth(),
+                                json={"order_id": order["id"], "amount": 1.5}), 400, field="amount")
     assert checkout(gateway, buyer, order)["id"] == payment["id"]
 
     # Forged, stale and short-changed webhooks are refused and change nothing.
