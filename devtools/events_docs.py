@@ -76,8 +76,9 @@ sends unpublished rows in outbox order and marks a row published only after Rabb
 90), so a crash in between sends the event again; broker errors are counted on the row and retried.
 Published rows are deleted after 7 days. **Applied once in effect.** The worker's events consumer
 (a Celery consumer bootstep) takes the messages that arrive within 10 ms of a batch's first one
-(`MARKETPLACE_EVENTS_BATCH_LINGER_MS`; decision 92) as one batch, checks each envelope and its data against the catalogue, then, in one transaction, records the batch's
-event ids in the inbox (one statement) and runs the handlers of the events not seen before; it
+(`MARKETPLACE_EVENTS_BATCH_LINGER_MS`; decision 92) as one batch, checks each envelope and its
+data against the catalogue, then, in one transaction, records the batch's event ids in the inbox
+(one statement) and runs the handlers of the events not seen before; it
 acknowledges the messages only after that transaction has committed. A redelivered copy finds its
 id in the inbox and changes nothing. If anything in a batch fails, the batch is rolled back and
 each of its events is applied on its own, as below (an event that fails the catalogue check is

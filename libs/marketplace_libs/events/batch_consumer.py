@@ -5,8 +5,8 @@ short linger after its first message (EVENTS_BATCH_LINGER_MS), then one
 transaction records each of its events in the inbox and runs their handlers,
 commits, and every message is acknowledged. Per event that costs a statement
 or two instead of a transaction, a commit and a task dispatch, which is what
-lets one process keep up with the platform's event rate (docs/performance.md). If any handler of the
-batch fails, the batch is rolled back and each event is applied on its own,
+lets one process keep up with the platform's event rate (docs/performance.md).
+If any handler of the batch fails, the batch is rolled back and each event is applied on its own,
 with retries, backoff and dead-lettering (consumer.handle_envelope), so one bad
 event neither blocks nor drags down its neighbours.
 
