@@ -430,6 +430,13 @@ def _skip_record_attributes_nobody_reads() -> None:
     logging.logMultiprocessing = False
 
 
+def only_exceptions(record: logging.LogRecord) -> bool:
+    """For django.request: keep the records that carry an exception (their stack trace is nowhere
+    else) and drop those that only say a response was 4xx/5xx, which the access line says already;
+    a failing readiness answer would otherwise print "Service Unavailable: /readyz" on every poll."""
+    return record.exc_info is not None
+
+
 def logging_config(service: str, level: str = "INFO") -> dict:
     """A ``LOGGING`` dict for Django settings (also used by workers and scripts)."""
     configure_structlog(service)
@@ -446,6 +453,7 @@ def logging_config(service: str, level: str = "INFO") -> dict:
                 "foreign_pre_chain": _shared_processors(service),
             }
         },
+        "filters": {"only_exceptions": {"()": "django.utils.log.CallbackFilter", "callback": only_exceptions}},
         "handlers": {
             "stdout": {"class": "marketplace_libs.logging_setup.BatchingStreamHandler", "formatter": "json",
                        "stream": "ext://sys.stdout"}
@@ -454,7 +462,7 @@ def logging_config(service: str, level: str = "INFO") -> dict:
         "loggers": {
             # Our access log line replaces Django's own request logging.
             "django.server": {"level": "WARNING"},
-            "django.request": {"level": "ERROR"},
+            "django.request": {"level": "ERROR", "filters": ["only_exceptions"]},
             # gunicorn's and uvicorn's loggers have handlers of their own (plain text): theirs are
             # dropped here, so what they say reaches the JSON handler (uvicorn's socket lines, whose
             # ?token= is redacted, included).

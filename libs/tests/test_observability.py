@@ -62,6 +62,22 @@ def test_every_line_is_ecs_json_with_the_request_id(captured, client_for):
     assert crash and crash[0]["error.type"] == "RuntimeError"
 
 
+@pytest.mark.django_db
+def test_a_5xx_answer_is_one_access_line_and_only_an_exception_adds_a_line(captured, settings):
+    """django.request repeats every 5xx answer ("Service Unavailable: /readyz" on each poll while a
+    dependency is down): only the records with a stack trace, which nothing else writes, are kept."""
+    settings.MARKETPLACE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+    client = Client(raise_request_exception=False)
+    assert client.get("/readyz", HTTP_X_REQUEST_ID="unready").status_code == 503
+    assert client.get(f"{API}/broken", HTTP_X_REQUEST_ID="crash").status_code == 500
+
+    lines = lines_of(captured)
+    assert [line["message"] for line in lines if line.get("trace.id") != "crash"] == [
+        "readiness_check_failed", "request"], lines
+    crash = [line for line in lines if line.get("trace.id") == "crash" and line["log.level"] == "error"]
+    assert [line["log.logger"] for line in crash if line.get("error.stack_trace")] == ["django.request"], crash
+
+
 def test_the_raw_line_starts_with_timestamp_level_and_message(captured):
     structlog.get_logger("tests.ecs").info("hello", size=3)
     raw = captured.getvalue().splitlines()[-1]
