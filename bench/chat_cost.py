@@ -256,6 +256,9 @@ def parse(argv):
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="py-spy the chat processes during the first paced round (slows it: CPU figures of a "
                              "profiled run are not comparable); collapsed stacks in DIR")
+    parser.add_argument("--counters", type=Path, metavar="DIR",
+                        help="count the chat processes' context switches and system calls per thread (perf stat) "
+                             "during the first paced round, and print them per message; CSV in DIR")
     parser.add_argument("--rate", type=float, default=None,
                         help="messages/s of the paced rounds (default: 50 %% of this run's platform saturation); "
                              "fixed, it lets two runs of different code be compared at the same load")
@@ -308,13 +311,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {clients[name].sockets} sockets through the gateway on port "
                   f"{stack.env['MARKETPLACE_GATEWAY_PORT']}, {len(stack.ports())} process(es)", flush=True)
 
-        def run(name: str, label: str, rate: float, seconds: float, profile: Path | None = None) -> dict:
-            samplers = []
-            if profile:
-                import _profile
+        def run(name: str, label: str, rate: float, seconds: float, profile: Path | None = None,
+                counters: Path | None = None) -> dict:
+            import _profile
 
-                processes = {f"{name} {key}": pid for key, pid in meters[name].pids.items() if key.startswith("chat")}
-                samplers = _profile.start(processes, seconds, profile)
+            processes = {f"{name} {key}": pid for key, pid in meters[name].pids.items() if key.startswith("chat")}
+            samplers = _profile.start(processes, seconds, profile) if profile else []
+            counting = _profile.start_counting(processes, seconds, counters) if counters else []
             figures = phase(stacks[name], clients[name], meters[name], f"{label[0]}{int(time.time()) % 100000}",
                             rate, seconds)
             show(name, label, figures)
@@ -322,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
                 _profile.finish(samplers)
                 for process in processes:
                     print(_profile.summary(profile / f"{process}.txt", top=60), flush=True)
+            if counting:
+                _profile.finish(counting)
+                for process, pid in processes.items():
+                    print(_profile.counted(counters / f"{process}.perf", pid, figures["sent"]), flush=True)
             return figures
 
         for name in stacks:
@@ -336,8 +343,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["one"] = run(name, "one-at-a-time", ONE_AT_A_TIME_RATE, one_count / ONE_AT_A_TIME_RATE)
         for round_number in range(args.rounds):
             for name in stacks:
+                first = round_number == 0
                 results[name]["paced"].append(run(name, f"paced-{round_number + 1}", rate, args.seconds,
-                                                  profile=args.profile if round_number == 0 else None))
+                                                  profile=args.profile if first else None,
+                                                  counters=args.counters if first else None))
     return report(results, rate, args)
 
 

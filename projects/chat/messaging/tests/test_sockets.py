@@ -170,3 +170,47 @@ def test_too_long_a_body_and_too_many_sends_are_error_frames(sockets, person, se
     socket.send({"type": "message.send", "conversation_id": conversation["id"], "body": "flood"})
     assert socket.receive()["code"] == "rate_limited"
     assert json.loads(json.dumps(Message.objects.count())) == 2
+
+
+def test_a_push_that_fails_after_the_commit_is_logged_and_the_socket_stays_open(sockets, person, monkeypatch,
+                                                                                  caplog):
+    """The push goes out on the socket's loop once the service returns; Redis refusing it then loses the
+    frame (the message is stored: history has it), not the socket."""
+    from channels.layers import get_channel_layer
+
+    a, b = person(), person()
+    conversation = conversation_between(a, b)
+    socket = sockets(a.token)
+    layer = get_channel_layer()
+    working = layer.group_send
+
+    async def refused(*args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(layer, "group_send", refused)
+    socket.send({"type": "message.send", "conversation_id": conversation["id"], "body": "lost frame"})
+    socket._run(asyncio.sleep(0.5))
+    assert Message.objects.filter(body="lost frame").exists()
+    assert "chat push failed" in caplog.messages
+    monkeypatch.setattr(layer, "group_send", working)
+    socket.send({"type": "message.send", "conversation_id": conversation["id"], "body": "next one"})
+    assert socket.receive_until("message.new")["message"]["body"] == "next one"
+
+
+def test_pushes_collected_for_a_caller_that_then_fails_still_go_out(person):
+    """A service that raises after its commit: what it pushed is not left in the collector."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from messaging import realtime
+
+    a = person()
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(realtime.user_group(a.id), channel)
+    with pytest.raises(RuntimeError), realtime.pushes_for_the_caller() as collected:
+        realtime.push([a.id], {"type": "typing", "conversation_id": "c", "user_id": "u"})
+        assert len(collected) == 1
+        raise RuntimeError("after the commit")
+    received = async_to_sync(layer.receive)(channel)
+    assert received["frame"] == {"type": "typing", "conversation_id": "c", "user_id": "u"}
