@@ -66,7 +66,7 @@ class ChatConsumer(JsonFrameConsumer):
         # every socket of the process would queue for one thread (one send at a time, process-wide).
         # Each call is its own transaction; a socket's frames are still handled one after another.
         try:
-            pushes = await database_sync_to_async(_collecting_pushes, thread_sensitive=False)(service, arguments)
+            await database_sync_to_async(service, thread_sensitive=False)(**arguments)
         except RateLimited as error:
             raise FrameError("rate_limited", error.detail) from None
         except DomainError as error:
@@ -74,18 +74,11 @@ class ChatConsumer(JsonFrameConsumer):
             if error.errors:
                 detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.errors.items())
             raise FrameError(error.code, detail) from None
-        await realtime.push_collected(pushes)
 
     # --- frames to the client (from the channel layer) --------------------------------------------
 
     async def chat_frame(self, event):
         await self.send_frame(event["frame"])
-
-
-def _collecting_pushes(service, arguments: dict) -> list[tuple]:
-    with realtime.pushes_for_the_caller() as pushes:
-        service(**arguments)
-    return pushes
 
 
 async def _renew_presence(sockets: list[ChatConsumer]) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import threading
 from concurrent.futures import Future
 
 from asgiref.sync import SyncToAsync
@@ -16,9 +14,6 @@ from marketplace_libs import background_loop
 
 logger = logging.getLogger(__name__)
 _in_flight: set[Future] = set()
-_caller = threading.local()
-# The message itself is stored: a socket that missed the frame catches up from history.
-_PUSH_FAILED = "chat push failed"
 
 
 def user_group(user_id) -> str:
@@ -32,13 +27,8 @@ def push(user_ids, frame: dict) -> None:
     loop: the push is handed to that loop and the thread goes back to the pool at once, rather than
     waiting (``async_to_sync``) on a busy loop while the small pool runs out of threads
     (docs/performance.md, Chat). Elsewhere (a shell, a management command, a Celery task) there is
-    no such loop: the push is made on the process's background loop, and waited for. Inside
-    :func:`pushes_for_the_caller` the push is handed back to the caller instead.
+    no such loop: the push is made on the process's background loop, and waited for.
     """
-    collected = getattr(_caller, "pushes", None)
-    if collected is not None:
-        collected.append((user_ids, frame))
-        return
     loop = _serving_loop()
     if loop is None:
         background_loop.run(push_async(user_ids, frame))
@@ -46,34 +36,6 @@ def push(user_ids, frame: dict) -> None:
     future = asyncio.run_coroutine_threadsafe(push_async(user_ids, frame), loop)
     _in_flight.add(future)
     future.add_done_callback(_settled)
-
-
-@contextlib.contextmanager
-def pushes_for_the_caller():
-    """The pushes made meanwhile in this thread, as a list of ``(user_ids, frame)`` for the caller to
-    make with :func:`push_async` once back on its loop: a socket's frame then wakes the loop once,
-    when the service returns, rather than once more for the push (docs/decisions.md, 94). Pushes of a
-    call that raises after its commit still go out, the usual way."""
-    collected: list[tuple] = []
-    _caller.pushes = collected
-    try:
-        yield collected
-    except BaseException:
-        _caller.pushes = None
-        for user_ids, frame in collected:
-            push(user_ids, frame)
-        raise
-    finally:
-        _caller.pushes = None
-
-
-async def push_collected(pushes: list[tuple]) -> None:
-    """Make the pushes :func:`pushes_for_the_caller` collected, on the caller's loop."""
-    for user_ids, frame in pushes:
-        try:
-            await push_async(user_ids, frame)
-        except Exception:
-            logger.exception(_PUSH_FAILED)
 
 
 async def push_async(user_ids, frame: dict) -> None:
@@ -95,4 +57,5 @@ def _serving_loop() -> asyncio.AbstractEventLoop | None:
 def _settled(future: Future) -> None:
     _in_flight.discard(future)
     if not future.cancelled() and future.exception() is not None:
-        logger.error(_PUSH_FAILED, exc_info=future.exception())
+        # The message itself is stored: the socket that missed the frame catches up from history.
+        logger.error("chat push failed", exc_info=future.exception())

@@ -297,18 +297,6 @@ _INSERT_MESSAGE = """
     INSERT INTO messaging_message (id, conversation_id, seq, sender_id, body, client_id, created_at)
     VALUES (%s, %s, %s, %s, %s, %s, %s)"""
 _SENDER_HAS_READ = "UPDATE messaging_readstate SET last_read_seq = %s WHERE conversation_id = %s AND user_id = %s"
-# The same three writes in one statement, one round trip instead of three (PostgreSQL runs every
-# data-modifying WITH to completion; SQLite has no such WITH). Without a counted row (not a
-# participant) the other two write nothing.
-_STORE_MESSAGE = f"""
-    WITH counted AS ({_COUNT_MESSAGE}),
-    stored AS (
-        INSERT INTO messaging_message (id, conversation_id, seq, sender_id, body, client_id, created_at)
-        SELECT %s, %s, message_count, %s, %s, %s, %s FROM counted),
-    has_read AS (
-        UPDATE messaging_readstate SET last_read_seq = counted.message_count FROM counted
-         WHERE conversation_id = %s AND user_id = %s)
-    SELECT message_count, user_low, user_high, gig_id, order_id FROM counted"""
 
 
 def _store_message(*, conversation_id, sender_id, body: str, client_id: str | None) -> tuple[Message, Conversation]:
@@ -316,8 +304,7 @@ def _store_message(*, conversation_id, sender_id, body: str, client_id: str | No
     RETURNING`` that also checks the sender takes part), the message, the sender's read state.
 
     Plain SQL because this is the chat's hottest path: building these statements through the ORM
-    holds the GIL that the process's event loop needs for its sockets (docs/decisions.md, 36), and
-    each round trip to the database hands the GIL over twice more (decision 94).
+    holds the GIL that the process's event loop needs for its sockets (docs/decisions.md, 36).
     PostgreSQL and SQLite (3.35+) both run it; the values go through the model fields, so each backend
     gets its own types.
     """
@@ -325,25 +312,19 @@ def _store_message(*, conversation_id, sender_id, body: str, client_id: str | No
     now = timezone.now()
     message_id = uuid.uuid4()
     prep = _field_prep(connection)
-    counting = [prep(Conversation, "last_message_at", now), prep(Conversation, "id", conversation_id),
-                prep(Conversation, "user_low", sender_id), prep(Conversation, "user_high", sender_id)]
-    storing = [prep(Message, "id", message_id), prep(Message, "conversation", conversation_id),
-               prep(Message, "sender_id", sender_id), body, client_id, prep(Message, "created_at", now)]
-    reading = [prep(ReadState, "conversation", conversation_id), prep(ReadState, "user_id", sender_id)]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_STORE_MESSAGE, [*counting, *storing, *reading])
-            row = cursor.fetchone()
-            if row is None:
-                raise NotFound("No such conversation.")
-        else:
-            cursor.execute(_COUNT_MESSAGE, counting)
-            row = cursor.fetchone()
-            if row is None:
-                raise NotFound("No such conversation.")
-            cursor.execute(_INSERT_MESSAGE, [*storing[:2], row[0], *storing[2:]])
-            cursor.execute(_SENDER_HAS_READ, [row[0], *reading])
+        cursor.execute(_COUNT_MESSAGE, [prep(Conversation, "last_message_at", now), prep(Conversation, "id", conversation_id),
+                                        prep(Conversation, "user_low", sender_id), prep(Conversation, "user_high", sender_id)])
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFound("No such conversation.")
         seq, user_low, user_high, gig_id, order_id = row
+        cursor.execute(_INSERT_MESSAGE, [prep(Message, "id", message_id), prep(Message, "conversation", conversation_id),
+                                         seq, prep(Message, "sender_id", sender_id), body, client_id,
+                                         prep(Message, "created_at", now)])
+        # Writing is reading: the sender has read everything up to their own message.
+        cursor.execute(_SENDER_HAS_READ, [seq, prep(ReadState, "conversation", conversation_id),
+                                          prep(ReadState, "user_id", sender_id)])
     conversation = Conversation(id=uuid.UUID(str(conversation_id)), user_low=_as_uuid(user_low),
                                 user_high=_as_uuid(user_high), gig_id=_as_uuid(gig_id), order_id=_as_uuid(order_id),
                                 message_count=seq, last_message_at=now)
