@@ -3,6 +3,7 @@ Celery workers as real processes on the real broker, for the event tests and ben
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -112,6 +113,15 @@ class Fleet:
         rows = self.query(service, "SELECT event_id::text, count(*) FROM probe_received "
                                    "WHERE event_id = ANY(%s::uuid[]) GROUP BY event_id", [event_ids])
         return dict(rows)
+
+    def log_lines(self, key: str, message: str) -> list[dict]:
+        """The JSON lines (flattened: ``trace.id``...) that process ``key`` wrote with ``message``, so far.
+        A worker writes its INFO lines in batches (decision 77): poll with :meth:`wait_for`."""
+        from marketplace_libs.logging_setup import flatten
+
+        text = (self.log_dir / f"{key}.log").read_text()
+        records = (flatten(json.loads(line)) for line in text.splitlines() if f'"{message}"' in line)
+        return [record for record in records if record.get("message") == message]
 
     def wait_for(self, condition, *, timeout: float = 30, interval: float = 0.1, what: str = "condition"):
         deadline = time.monotonic() + timeout

@@ -11,8 +11,6 @@ import time
 
 from django.core.cache import caches
 
-from marketplace_libs.logging_setup import flatten
-
 from conftest import CONSUMERS
 from harness import PROBE_DIR
 
@@ -25,12 +23,9 @@ def test_every_event_reaches_every_subscribing_service_once(fleet, publish):
 
 
 def test_workers_and_the_relay_freeze_their_start_up_heap(fleet):
-    def frozen(key):
-        log = (fleet.log_dir / f"{key}.log").read_text()
-        return [json.loads(line) for line in log.splitlines() if '"heap_frozen"' in line]
-
     for key in ("probe_a-worker", "probe_b-worker", "probe_producer-relay"):
-        lines = fleet.wait_for(lambda key=key: frozen(key), timeout=10, what=f"{key}'s heap_frozen line")
+        lines = fleet.wait_for(lambda key=key: fleet.log_lines(key, "heap_frozen"), timeout=10,
+                               what=f"{key}'s heap_frozen line")
         # Django, Celery and the service, loaded once and never walked again (one line per start).
         assert all(line["objects"] > 10_000 for line in lines)
 
@@ -54,10 +49,9 @@ def test_the_envelope_and_correlation_id_arrive_intact(fleet, publish):
                                   "WHERE event_id = %s", [str(event.event_id)])
     assert rows == [("probe_producer", "req-correlation-check", "user.registered")]
 
-    def handled_lines():  # the worker writes its INFO lines in batches (decisions 77)
-        log = (fleet.log_dir / "probe_a-worker.log").read_text()
-        return [flatten(json.loads(line)) for line in log.splitlines()
-                if str(event.event_id) in line and '"event_handled"' in line]
+    def handled_lines():
+        return [line for line in fleet.log_lines("probe_a-worker", "event_handled")
+                if line["marketplace.event_id"] == str(event.event_id)]
 
     fleet.wait_for(handled_lines, timeout=10, what="the worker's event_handled line")
     handled = handled_lines()
@@ -78,9 +72,8 @@ def test_events_arriving_within_the_linger_are_applied_in_one_transaction(fleet,
         fleet.wait_until_received(CONSUMERS, event_ids, timeout=90)
 
         def handled_lines():
-            log = (fleet.log_dir / "probe_a-worker.log").read_text()
-            lines = [flatten(json.loads(line)) for line in log.splitlines() if '"event_handled"' in line]
-            return [line for line in lines if line["marketplace.event_id"] in event_ids]
+            return [line for line in fleet.log_lines("probe_a-worker", "event_handled")
+                    if line["marketplace.event_id"] in event_ids]
 
         lines = fleet.wait_for(lambda: len(handled_lines()) == 3 and handled_lines(), timeout=10,
                                what="probe_a's event_handled lines")
@@ -117,10 +110,10 @@ def test_a_failing_handler_is_retried_with_backoff(fleet, publish):
         assert set(fleet.received_counts(service, event_ids).values()) == {1}
     # Each flaky event fails twice: once inside its batch (which is then split) and once or
     # twice on its own, before it succeeds after a backoff.
-    retries = [line for line in (fleet.log_dir / "probe_a-worker.log").read_text().splitlines()
-               if '"event_retry"' in line and event_ids[0] in line]
+    retries = [line for line in fleet.log_lines("probe_a-worker", "event_retry")
+               if line["marketplace.event_id"] == event_ids[0]]
     assert 1 <= len(retries) <= 2
-    assert all('"retry_in_s"' in line for line in retries)
+    assert all("retry_in_s" in line for line in retries)
 
 
 def test_a_worker_killed_in_the_middle_of_a_handler_handles_the_event_after_restart_once(fleet, publish):
