@@ -31,8 +31,6 @@ that noise (the table shows each process so it can be read).
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import subprocess
 import sys
 import threading

@@ -76,4 +76,4 @@ def _new_generation() -> None:
     except Exception:
         # A cache that cannot be written now may be readable again later, with this generation's
         # results: they outlive the change by KEPT_SECONDS at most.
-        logger.error("gig search cache generation not renewed", exc_info=True)
+        logger.exception("gig search cache generation not renewed")
