@@ -68,9 +68,14 @@ def counted(path: Path, pid: int, messages: int) -> str:
         if len(fields) < 4 or not fields[1].replace(".", "", 1).isdigit():
             continue
         thread = "loop" if fields[0].rsplit("-", 1)[-1] == str(pid) else "others"
-        totals[(thread, fields[3].rsplit(":", 1)[-1].removeprefix("sys_enter_"))] += float(fields[1])
-    names = [name.rsplit(":", 1)[-1].removeprefix("sys_enter_") for name in COUNTERS]
+        totals[(thread, _short_counter(fields[3]))] += float(fields[1])
+    names = [_short_counter(name) for name in COUNTERS]
     rows = [f"{path.stem}, per message ({messages}):", "  thread  " + " ".join(f"{name[:14]:>14}" for name in names)]
     for thread in ("loop", "others"):
         rows.append(f"  {thread:<7} " + " ".join(f"{totals[(thread, name)] / max(1, messages):14.3f}" for name in names))
     return "\n".join(rows)
+
+
+def _short_counter(event: str) -> str:
+    """``syscalls:sys_enter_futex`` -> ``futex``; ``context-switches`` as it is."""
+    return event.rsplit(":", 1)[-1].removeprefix("sys_enter_")
